@@ -1,0 +1,158 @@
+"""The shape of outlets.yaml and settings.yaml, validated by pydantic (unknown keys are errors)."""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NAME_RE = r"^[a-z0-9][a-z0-9_-]*$"
+DURATION_RE = re.compile(r"^(\d+)\s*([smhd])$")
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_duration(value: int | float | str) -> int:
+    """'30m' -> 1800; a bare number is seconds."""
+    if isinstance(value, (int, float)):
+        return int(value)
+    match = DURATION_RE.match(str(value).strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a duration; write e.g. 90s, 30m, 6h or 1d")
+    return int(match.group(1)) * UNITS[match.group(2)]
+
+
+def check_http_url(url: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    return url
+
+
+class Listing(Strict):
+    url: str
+    links: str = Field(description="regex matched against absolute link URLs of article pages")
+    next: str | None = Field(default=None, description="regex of pagination links to follow")
+
+    _url = field_validator("url")(classmethod(lambda cls, v: check_http_url(v)))
+
+    @field_validator("links", "next")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"{value!r} is not a valid regular expression: {exc}") from None
+        return value
+
+
+class Outlet(Strict):
+    name: str = Field(pattern=NAME_RE)
+    title: str | None = None
+    domains: tuple[str, ...] = Field(min_length=1)
+    language: str = "en"
+    feeds: tuple[str, ...] = ()
+    feed_content: bool = False
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[Listing, ...] = ()
+    interval: int = 1800
+    cron: str | None = None
+    max_pages: int = Field(default=200, ge=1)
+    residue: tuple[str, ...] = ()
+    verified: bool = False
+    enabled: bool = True
+    notes: str | None = None
+
+    _interval = field_validator("interval", mode="before")(classmethod(lambda cls, v: parse_duration(v)))
+
+    @field_validator("feeds", "sitemaps")
+    @classmethod
+    def _urls(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_http_url(u) for u in urls)
+
+    @field_validator("residue")
+    @classmethod
+    def _residue(cls, rules: tuple[str, ...]) -> tuple[str, ...]:
+        for rule in rules:
+            try:
+                re.compile(rule)
+            except re.error as exc:
+                raise ValueError(f"{rule!r} is not a valid regular expression: {exc}") from None
+        return rules
+
+    @model_validator(mode="after")
+    def _has_entry_point(self) -> "Outlet":
+        if not (self.feeds or self.sitemaps or self.listings):
+            raise ValueError("an outlet needs at least one of feeds, sitemaps or listings")
+        return self
+
+    @property
+    def start_urls(self) -> tuple[str, ...]:
+        return self.feeds + self.sitemaps + tuple(listing.url for listing in self.listings)
+
+
+class OutletsFile(Strict):
+    outlets: tuple[Outlet, ...]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "OutletsFile":
+        names = [o.name for o in self.outlets]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"outlet names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+class CrawlSettings(Strict):
+    user_agent: str = "drillwatch/0.1 (+https://github.com/drillwatch/drillwatch)"
+    download_timeout: int = 20
+    retries: int = 1
+    concurrent_requests: int = 16
+    concurrent_per_domain: int = 8
+    download_delay: float = 0.0
+    obey_robots: bool = True
+
+
+class ExtractionSettings(Strict):
+    boilerplate_min_pages: int = Field(default=4, ge=2)
+
+
+class AlertSink(Strict):
+    type: Literal["log", "jsonl", "atom", "apprise"]
+    path: str | None = None
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> "AlertSink":
+        if self.type in ("jsonl", "atom") and not self.path:
+            raise ValueError(f"a {self.type} sink needs a path")
+        if self.type == "apprise" and not self.url:
+            raise ValueError("an apprise sink needs a url (see https://github.com/caronc/apprise/wiki)")
+        return self
+
+
+class AlertSettings(Strict):
+    sinks: tuple[AlertSink, ...] = (AlertSink(type="log"),)
+    max_attempts: int = 5
+
+
+class DaemonSettings(Strict):
+    jitter: int = 60
+    misfire_grace: int = 600
+    crawl_timeout: int = 1800
+    stop_grace: int = 30
+    max_backoff: int = 6 * 3600
+
+    _durations = field_validator(
+        "jitter", "misfire_grace", "crawl_timeout", "stop_grace", "max_backoff", mode="before"
+    )(classmethod(lambda cls, v: parse_duration(v)))
+
+
+class Settings(Strict):
+    crawl: CrawlSettings = CrawlSettings()
+    extraction: ExtractionSettings = ExtractionSettings()
+    alerts: AlertSettings = AlertSettings()
+    daemon: DaemonSettings = DaemonSettings()

@@ -1,0 +1,191 @@
+"""One spider class for every outlet, built from its config entry (feeds, sitemaps, listings)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from html import escape
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+import feedparser
+from lxml import etree
+from scrapy import Request, Spider
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+from config.schema import Outlet
+from crawler.items import PageItem
+from crawler.signals import page_error
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+HTML_TYPES = (b"text/html", b"application/xhtml")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def spider_class_for(outlet: Outlet) -> type["OutletSpider"]:
+    """A named subclass per outlet: Scrapy's loader hands out classes, not instances."""
+    attrs = {
+        "name": outlet.name,
+        "outlet": outlet,
+        "allowed_domains": list(outlet.domains),
+        "custom_settings": {"CLOSESPIDER_PAGECOUNT": outlet.max_pages},
+    }
+    return type(f"{outlet.name.title().replace('-', '').replace('_', '')}Spider", (OutletSpider,), attrs)
+
+
+class OutletSpider(Spider):
+    outlet: Outlet
+
+    @classmethod
+    def handles_request(cls, request: Request) -> bool:
+        host = urlparse(request.url).hostname or ""
+        return any(host == d or host.endswith("." + d) for d in cls.outlet.domains)
+
+    async def start(self):
+        for url in self.outlet.feeds:
+            yield Request(url, callback=self.parse_feed, errback=self.on_error, meta={"kind": "feed"})
+        for url in self.outlet.sitemaps:
+            yield Request(url, callback=self.parse_sitemap, errback=self.on_error, meta={"kind": "sitemap"})
+        for listing in self.outlet.listings:
+            yield Request(listing.url, callback=self.parse_listing, errback=self.on_error,
+                          meta={"kind": "listing", "listing": listing})
+
+    # --- entry points --------------------------------------------------------------------------
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        feed = feedparser.parse(response.body)
+        if feed.bozo and not feed.entries:
+            reason = getattr(feed, "bozo_exception", "no entries")
+            self.report(response.url, "bad_feed", f"not a usable RSS/Atom feed: {reason}")
+            return
+        for entry in feed.entries:
+            link = entry.get("link")
+            if not link:
+                continue
+            link = response.urljoin(link)
+            hints = self._feed_hints(entry)
+            content = self._feed_content(entry)
+            if self.outlet.feed_content and content:
+                yield self._feed_item(link, content, hints)
+            else:
+                yield self.article_request(link, hints)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        try:
+            root = etree.fromstring(response.body, parser=etree.XMLParser(resolve_entities=False, recover=False))
+        except etree.XMLSyntaxError as exc:
+            self.report(response.url, "bad_sitemap", f"not a valid XML sitemap: {exc}")
+            return
+        if root.tag == f"{SITEMAP_NS}sitemapindex":
+            for loc in root.iter(f"{SITEMAP_NS}loc"):
+                yield Request(response.urljoin(loc.text.strip()), callback=self.parse_sitemap,
+                              errback=self.on_error, meta={"kind": "sitemap"})
+            return
+        for url_el in root.iter(f"{SITEMAP_NS}url"):
+            loc = url_el.findtext(f"{SITEMAP_NS}loc")
+            if loc:
+                hints = {"title": url_el.findtext(f".//{NEWS_NS}title"),
+                         "published": _parse_date(url_el.findtext(f".//{NEWS_NS}publication_date"))}
+                yield self.article_request(response.urljoin(loc.strip()), hints)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        if not self._is_html(response):
+            self.report(response.url, "not_html", "listing page is not HTML")
+            return
+        listing = response.meta["listing"]
+        links_re, next_re = re.compile(listing.links), re.compile(listing.next) if listing.next else None
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href.strip()).split("#")[0]
+            if links_re.search(url):
+                yield self.article_request(url, {})
+            elif next_re and next_re.search(url):
+                yield Request(url, callback=self.parse_listing, errback=self.on_error,
+                              meta={"kind": "listing", "listing": listing})
+
+    # --- article pages --------------------------------------------------------------------------
+
+    def article_request(self, url: str, hints: dict) -> Request:
+        # meta["article"] lets the seen-URL middleware skip links fetched on an earlier run
+        return Request(url, callback=self.parse_article, errback=self.on_error,
+                       meta={"kind": "article", "article": True, "hints": hints})
+
+    def parse_article(self, response: Response) -> Iterator[PageItem]:
+        if not self._is_html(response):
+            ctype = response.headers.get(b"Content-Type", b"?").decode("latin-1")
+            self.report(response.url, "not_html", f"not an HTML page (Content-Type: {ctype})")
+            return
+        hints = response.meta.get("hints") or {}
+        yield PageItem(
+            outlet=self.outlet.name, url=response.request.meta.get("redirect_urls", [response.url])[0],
+            final_url=response.url, html=response.text, fetched_at=utcnow(), status=response.status,
+            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
+            hint_title=hints.get("title"), hint_published=hints.get("published"),
+            hint_author=hints.get("author"),
+        )
+
+    # --- errors -------------------------------------------------------------------------------
+
+    def on_error(self, failure) -> None:
+        request = failure.request
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self.report(request.url, f"http_{status}", f"HTTP {status}")
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            self.report(request.url, "timeout", f"no answer within {request.meta.get('download_timeout')}s")
+        elif failure.check(DNSLookupError):
+            self.report(request.url, "dns", "host name does not resolve")
+        else:
+            self.report(request.url, "fetch", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+    def report(self, url: str, kind: str, message: str) -> None:
+        self.logger.warning("[%s] %s: %s (%s)", self.outlet.name, kind, message, url)
+        self.crawler.stats.inc_value(f"drillwatch/errors/{kind}")
+        self.crawler.signals.send_catch_log(page_error, spider=self, url=url, kind=kind, message=message)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _is_html(response: Response) -> bool:
+        ctype = response.headers.get(b"Content-Type", b"").lower()
+        return isinstance(response, TextResponse) and (not ctype or ctype.startswith(HTML_TYPES))
+
+    @staticmethod
+    def _feed_hints(entry) -> dict:
+        parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+        published = datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+        return {"title": entry.get("title"), "published": published, "author": entry.get("author")}
+
+    @staticmethod
+    def _feed_content(entry) -> str | None:
+        contents = entry.get("content") or []
+        html = max((c.get("value", "") for c in contents), key=len, default="")
+        return html or None
+
+    def _feed_item(self, link: str, content: str, hints: dict) -> PageItem:
+        # The feed already carries the article: wrap it as a page so extraction has one input shape.
+        title = escape(hints.get("title") or "")
+        html = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+                f"{content}</article></body></html>")
+        return PageItem(outlet=self.outlet.name, url=link, final_url=link, html=html, fetched_at=utcnow(),
+                        source="feed", hint_title=hints.get("title"), hint_published=hints.get("published"),
+                        hint_author=hints.get("author"))
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _parse_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,162 @@
+"""`drillwatch`: a thin shell over the library. Each command validates, calls one function, prints."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from config import DEMO_DIR
+from config.load import load_outlets
+from scheduler.context import Context, Group
+from scheduler.output import emit, fail, output_options
+from storage import queries, runs
+from storage.db import session_scope
+
+
+@click.group(cls=Group)
+@click.option("--db", envvar="DRILLWATCH_DB", help="Database URL or SQLite path [default: ./drillwatch.db].")
+@click.option("--config", envvar="DRILLWATCH_CONFIG", type=click.Path(file_okay=False),
+              help="Config directory with outlets.yaml [default: the shipped config/].")
+@click.version_option(package_name="drillwatch")
+@click.pass_context
+def cli(ctx, db, config):
+    """Watch the news on China–Russia military cooperation."""
+    ctx.obj = Context(db, config)
+
+
+# --- crawling -------------------------------------------------------------------------------------
+
+def run_crawl(ctx: Context, names: list[str], trigger: str, config: str | None, verbose: bool) -> list[int]:
+    from crawler.run import crawl
+    return crawl(names or None, config=config, db=ctx.db_url, trigger=trigger,
+                 log_level="INFO" if verbose else "WARNING")
+
+
+def summarise_runs(ctx: Context, run_ids: list[int], as_json: bool, title: str) -> None:
+    with session_scope(ctx.engine()) as session:
+        rows = []
+        for run_id in run_ids:
+            run = session.get(runs.CrawlRun, run_id)
+            rows.append({"run": run.id, "outlet": run.outlet, "status": run.status,
+                         "pages": run.pages_fetched, "new": run.articles_new,
+                         "updated": run.articles_updated, "unchanged": run.articles_unchanged,
+                         "errors": run.errors,
+                         "error_kinds": sorted({e.kind for e in runs.run_errors(session, run.id)})})
+    emit(rows, [("outlet", "outlet"), ("status", "status"), ("pages", "pages fetched"),
+                ("new", "articles stored"), ("updated", "updated"), ("unchanged", "unchanged"),
+                ("errors", "errors"), ("error_kinds", "error kinds")], as_json, title=title)
+
+
+@cli.command()
+@click.argument("outlets", nargs=-1)
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@output_options
+@click.pass_obj
+def crawl(ctx: Context, outlets, verbose, as_json):
+    """Crawl all (or the named) outlets once."""
+    configured = {o.name for o in load_outlets(ctx.config)}
+    unknown = [o for o in outlets if o not in configured]
+    if unknown:
+        fail(f"no such outlet: {', '.join(unknown)} (configured: {', '.join(sorted(configured))})")
+    ctx.engine()
+    run_ids = run_crawl(ctx, list(outlets), "manual", ctx.config, verbose)
+    summarise_runs(ctx, run_ids, as_json, "crawl")
+
+
+@cli.command()
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@output_options
+@click.pass_obj
+def demo(ctx: Context, verbose, as_json):
+    """Serve the bundled offline demo outlets on 127.0.0.1 and crawl them once."""
+    from crawler.demo.server import SITES_DIR, DemoServer
+
+    ctx.engine()
+    with DemoServer(SITES_DIR) as server:
+        os.environ["DRILLWATCH_DEMO_URL"] = server.url
+        if not as_json:
+            click.echo(f"demo outlets served at {server.url}/ ; database {ctx.db_url}", err=True)
+        run_ids = run_crawl(ctx, [], "demo", str(DEMO_DIR), verbose)
+    summarise_runs(ctx, run_ids, as_json, "demo crawl")
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+@cli.command()
+@output_options
+@click.pass_obj
+def outlets(ctx: Context, as_json):
+    """List the configured outlets with their last run."""
+    rows = []
+    with session_scope(ctx.engine()) as session:
+        for outlet in load_outlets(ctx.config):
+            status = runs.outlet_status(session, outlet.name)
+            last = status["last_run"]
+            rows.append({
+                "name": outlet.name, "title": outlet.title, "entry": _entry_kinds(outlet),
+                "interval": outlet.cron or f"{outlet.interval // 60}m", "verified": outlet.verified,
+                "last_run": last.started_at if last else None, "last_status": last.status if last else None,
+                "last_success": status["last_success"].finished_at if status["last_success"] else None,
+                "failures": status["consecutive_failures"], "articles_24h": status["articles_last_day"],
+                "articles": queries.count_articles(session, outlet.name),
+            })
+    emit(rows, [("name", "outlet"), ("entry", "via"), ("interval", "every"), ("verified", "verified"),
+                ("last_run", "last run"), ("last_status", "status"), ("last_success", "last success"),
+                ("failures", "failures"), ("articles_24h", "new 24h"), ("articles", "articles")], as_json)
+
+
+def _entry_kinds(outlet) -> str:
+    kinds = [k for k, v in (("feed", outlet.feeds), ("sitemap", outlet.sitemaps), ("listing", outlet.listings)) if v]
+    return "+".join(kinds)
+
+
+@cli.command()
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--outlet", help="Only this outlet.")
+@click.option("--relevant-only", is_flag=True, help="Only articles judged on topic.")
+@output_options
+@click.pass_obj
+def articles(ctx: Context, limit, outlet, relevant_only, as_json):
+    """List stored articles, one row per story (newest first) with its number of copies."""
+    if outlet and outlet not in {o.name for o in load_outlets(ctx.config)}:
+        with session_scope(ctx.engine()) as session:
+            if not queries.count_articles(session, outlet):
+                fail(f"no such outlet: {outlet}")
+    with session_scope(ctx.engine()) as session:
+        rows = list(queries.list_stories(session, limit=limit, outlet=outlet, relevant_only=relevant_only))
+    emit(rows, [("id", "id"), ("published", "published"), ("outlet", "outlet"), ("title", "title"),
+                ("copies", "copies"), ("relevant", "on topic")], as_json, empty="no articles stored yet")
+
+
+@cli.command(name="runs")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--outlet", help="Only this outlet.")
+@output_options
+@click.pass_obj
+def runs_cmd(ctx: Context, limit, outlet, as_json):
+    """List crawl runs, newest first."""
+    with session_scope(ctx.engine()) as session:
+        rows = [{"id": r.id, "outlet": r.outlet, "trigger": r.trigger, "status": r.status,
+                 "started": r.started_at, "finished": r.finished_at, "pages": r.pages_fetched,
+                 "new": r.articles_new, "updated": r.articles_updated, "errors": r.errors,
+                 "reason": r.finish_reason, "message": r.message}
+                for r in runs.recent_runs(session, outlet, limit)]
+    emit(rows, [("id", "id"), ("outlet", "outlet"), ("trigger", "trigger"), ("status", "status"),
+                ("started", "started"), ("finished", "finished"), ("pages", "pages"), ("new", "new"),
+                ("updated", "updated"), ("errors", "errors")], as_json, empty="no crawl runs yet")
+
+
+# Commands of other areas live in their own modules; each exposes COMMANDS.
+from scheduler import commands  # noqa: E402
+
+for command in commands.all_commands():
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="drillwatch")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

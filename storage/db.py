@@ -1,0 +1,98 @@
+"""Engines and sessions: SQLite file by default, PostgreSQL when the URL says so."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+ENV_DB = "DRILLWATCH_DB"
+DEFAULT_DB = "sqlite:///drillwatch.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StorageError(Exception):
+    """A database problem worded for the person at the keyboard."""
+
+
+def database_url(explicit: str | None = None) -> str:
+    """--db beats $DRILLWATCH_DB beats ./drillwatch.db; a bare path means a SQLite file."""
+    url = explicit or os.environ.get(ENV_DB) or DEFAULT_DB
+    if "://" not in url:
+        url = f"sqlite:///{Path(url).expanduser()}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # WAL lets readers (CLI, Datasette) work while a crawl writes; busy_timeout waits out short locks.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def init_db(engine: Engine) -> None:
+    """Bring the schema to the newest migration (creates it on a new database)."""
+    from alembic import command
+
+    try:
+        command.upgrade(alembic_config(engine), "head")
+    except OperationalError as exc:
+        raise StorageError(describe_db_error(engine, exc)) from None
+
+
+def describe_db_error(engine: Engine, exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc))
+    where = engine.url.render_as_string(hide_password=True)
+    if "locked" in text:
+        return f"{where}: the database is locked by another process (a crawl or a writer); retry in a moment"
+    if "unable to open" in text:
+        return f"{where}: cannot open the database file; check the directory exists and is writable"
+    if "Connection refused" in text or "could not connect" in text.lower():
+        return f"{where}: cannot connect to the database server ({text.strip().splitlines()[0]})"
+    return f"{where}: {text.strip().splitlines()[0] if text.strip() else exc!r}"
+
+
+def is_initialised(engine: Engine) -> bool:
+    return inspect(engine).has_table("alembic_version")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error so nothing half-written stays."""
+    session = sessionmaker(engine, expire_on_commit=False)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
