@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NAME_RE = r"^[a-z0-9][a-z0-9_-]*$"
 DURATION_RE = re.compile(r"^(\d+)\s*([smhd])$")
@@ -31,22 +33,22 @@ def check_http_url(url: str) -> str:
     return url
 
 
+def check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a valid regular expression: {exc}") from None
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+Regex = Annotated[str, AfterValidator(check_regex)]
+
+
 class Listing(Strict):
-    url: str
-    links: str = Field(description="regex matched against absolute link URLs of article pages")
-    next: str | None = Field(default=None, description="regex of pagination links to follow")
-
-    _url = field_validator("url")(classmethod(lambda cls, v: check_http_url(v)))
-
-    @field_validator("links", "next")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"{value!r} is not a valid regular expression: {exc}") from None
-        return value
+    url: HttpUrl
+    links: Regex = Field(description="regex matched against absolute link URLs of article pages")
+    next: Regex | None = Field(default=None, description="regex of pagination links to follow")
 
 
 class Outlet(Strict):
@@ -54,34 +56,19 @@ class Outlet(Strict):
     title: str | None = None
     domains: tuple[str, ...] = Field(min_length=1)
     language: str = "en"
-    feeds: tuple[str, ...] = ()
+    feeds: tuple[HttpUrl, ...] = ()
     feed_content: bool = False
-    sitemaps: tuple[str, ...] = ()
+    sitemaps: tuple[HttpUrl, ...] = ()
     listings: tuple[Listing, ...] = ()
     interval: int = 1800
     cron: str | None = None
     max_pages: int = Field(default=200, ge=1)
-    residue: tuple[str, ...] = ()
+    residue: tuple[Regex, ...] = ()
     verified: bool = False
     enabled: bool = True
     notes: str | None = None
 
     _interval = field_validator("interval", mode="before")(classmethod(lambda cls, v: parse_duration(v)))
-
-    @field_validator("feeds", "sitemaps")
-    @classmethod
-    def _urls(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_http_url(u) for u in urls)
-
-    @field_validator("residue")
-    @classmethod
-    def _residue(cls, rules: tuple[str, ...]) -> tuple[str, ...]:
-        for rule in rules:
-            try:
-                re.compile(rule)
-            except re.error as exc:
-                raise ValueError(f"{rule!r} is not a valid regular expression: {exc}") from None
-        return rules
 
     @model_validator(mode="after")
     def _has_entry_point(self) -> "Outlet":

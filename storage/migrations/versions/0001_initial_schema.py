@@ -52,7 +52,6 @@ def upgrade() -> None:
     sa.Column('title', sa.Text(), nullable=True),
     sa.Column('first_seen_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('copies', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['origin_article_id'], ['articles.id'], name='fk_story_origin', ondelete='SET NULL', use_alter=True),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('articles',
@@ -84,6 +83,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('canonical_url')
     )
+    # stories <-> articles refer to each other: the origin FK is added once both tables exist.
+    with op.batch_alter_table('stories', schema=None) as batch_op:
+        batch_op.create_foreign_key('fk_story_origin', 'articles', ['origin_article_id'], ['id'],
+                                    ondelete='SET NULL')
     with op.batch_alter_table('articles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_articles_content_hash'), ['content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_articles_next_visit_at'), ['next_visit_at'], unique=False)
