@@ -66,9 +66,8 @@ def run_status(reason: str, counts: dict, stats: dict) -> str:
         return "interrupted"
     if reason not in OK_REASONS:
         return "failed"
-    # A dead outlet: nothing answered 2xx and something went wrong.
-    answered = sum(v for k, v in stats.items() if k.startswith("downloader/response_status_count/2"))
-    return "failed" if counts["errors"] and not answered else "ok"
+    # A dead outlet: not one feed, sitemap or listing could be used, and something went wrong.
+    return "failed" if counts["errors"] and not stats.get("drillwatch/entry_points_ok") else "ok"
 
 
 def _jsonable(stats: dict) -> dict:

@@ -30,22 +30,28 @@ def crawler_settings(config: str | None = None, db: str | None = None, trigger: 
     settings.set("DRILLWATCH_TRIGGER", trigger, priority="cmdline")
     if log_level:
         settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    settings.set("LOG_INSTALL_ROOT_HANDLER", log_level is not None, priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
 
 
 def crawl(names: list[str] | None = None, *, config: str | None = None, db: str | None = None,
-          trigger: str = "manual", log_level: str | None = None, overrides: dict | None = None) -> list[int]:
-    """Crawl the named (default: all enabled) outlets once, concurrently; return the crawl-run ids."""
+          trigger: str = "manual", log_level: str | None = None, overrides: dict | None = None,
+          observe=None) -> list[int]:
+    """Crawl the named (default: all enabled) outlets once, concurrently; return the crawl-run ids.
+
+    `observe(crawler)` is called for each crawler before it starts (progress displays, benchmarks)."""
     settings = crawler_settings(config, db, trigger, log_level, overrides)
     outlets = load_outlets(settings.get("DRILLWATCH_CONFIG"))
     names = names or [o.name for o in outlets if o.enabled]
-    process = CrawlerProcess(settings, install_root_handler=log_level is not None)
+    process = CrawlerProcess(settings)
     crawlers = []
     for name in names:
         crawler = process.create_crawler(name)
         crawlers.append(crawler)
+        if observe:
+            observe(crawler)
         process.crawl(crawler)
     process.start()
     return [c.stats.get_value("drillwatch/run_id") for c in crawlers if c.stats.get_value("drillwatch/run_id")]

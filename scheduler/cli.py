@@ -29,8 +29,11 @@ def cli(ctx, db, config):
 
 def run_crawl(ctx: Context, names: list[str], trigger: str, config: str | None, verbose: bool) -> list[int]:
     from crawler.run import crawl
-    return crawl(names or None, config=config, db=ctx.db_url, trigger=trigger,
-                 log_level="INFO" if verbose else "WARNING")
+    from scheduler.progress import CrawlProgress
+
+    with CrawlProgress(enabled=not verbose) as progress:
+        return crawl(names or None, config=config, db=ctx.db_url, trigger=trigger,
+                     log_level="INFO" if verbose else "WARNING", observe=progress.observe)
 
 
 def summarise_runs(ctx: Context, run_ids: list[int], as_json: bool, title: str) -> None:
@@ -87,23 +90,30 @@ def demo(ctx: Context, verbose, as_json):
 @output_options
 @click.pass_obj
 def outlets(ctx: Context, as_json):
-    """List the configured outlets with their last run."""
+    """List the configured outlets: schedule, next and last run, failures in a row, new articles."""
+    from scheduler.daemon import format_span, stored_next_runs
+
     rows = []
-    with session_scope(ctx.engine()) as session:
+    engine = ctx.engine()
+    next_runs = stored_next_runs(engine)  # the daemon's job store (`drillwatch run`), if it ever ran
+    with session_scope(engine) as session:
         for outlet in load_outlets(ctx.config):
             status = runs.outlet_status(session, outlet.name)
             last = status["last_run"]
             rows.append({
                 "name": outlet.name, "title": outlet.title, "entry": _entry_kinds(outlet),
-                "interval": outlet.cron or f"{outlet.interval // 60}m", "verified": outlet.verified,
+                "interval": outlet.cron or format_span(outlet.interval), "verified": outlet.verified,
+                "enabled": outlet.enabled,
+                "next_run": next_runs.get(outlet.name) if outlet.enabled else None,
                 "last_run": last.started_at if last else None, "last_status": last.status if last else None,
                 "last_success": status["last_success"].finished_at if status["last_success"] else None,
                 "failures": status["consecutive_failures"], "articles_24h": status["articles_last_day"],
                 "articles": queries.count_articles(session, outlet.name),
             })
     emit(rows, [("name", "outlet"), ("entry", "via"), ("interval", "every"), ("verified", "verified"),
-                ("last_run", "last run"), ("last_status", "status"), ("last_success", "last success"),
-                ("failures", "failures"), ("articles_24h", "new 24h"), ("articles", "articles")], as_json)
+                ("next_run", "next run"), ("last_run", "last run"), ("last_status", "status"),
+                ("last_success", "last success"), ("failures", "fails"),
+                ("articles_24h", "new 24h"), ("articles", "articles")], as_json)
 
 
 def _entry_kinds(outlet) -> str:

@@ -35,7 +35,8 @@ def emit(rows: Iterable[dict], columns: Sequence[Column], as_json: bool, title: 
     if as_json:
         click.echo(dumps(rows))
         return
-    console = Console(soft_wrap=False)
+    # Piped output is not squeezed into 80 columns: people pipe tables into files and pagers.
+    console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
     if not rows:
         console.print(f"[dim]{empty}[/dim]")
         return
@@ -56,6 +57,8 @@ def cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.2f}"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(map(str, value)) or "-"
     return str(value)
 
 

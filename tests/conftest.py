@@ -66,15 +66,23 @@ def _fresh_pg_schema() -> str:
     return schema
 
 
-@pytest.fixture
-def pg_url():
+def _pg_schema_url():
     schema = _fresh_pg_schema()
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    yield url
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
     engine = make_engine(PG_URL)
     with engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     engine.dispose()
+
+
+@pytest.fixture
+def pg_url():
+    yield from _pg_schema_url()
+
+
+@pytest.fixture(scope="module")
+def pg_url_module():
+    yield from _pg_schema_url()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

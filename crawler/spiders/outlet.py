@@ -1,4 +1,11 @@
-"""One spider class for every outlet, built from its config entry (feeds, sitemaps, listings)."""
+"""One spider class for every outlet, built from its config entry (feeds, sitemaps, listings).
+
+Links found on feeds, sitemaps and listing pages are requested only when never fetched before (checked in
+bulk against seen_urls, raw and canonical form); the entry pages themselves are fetched on every crawl.
+Re-fetches of known articles come only from the revisit schedule: at start the spider requests the
+outlet's due articles (conditional requests, meta["revisit"]) within its share of the page budget; a
+full-content feed re-extracts a seen entry only when its article is due.
+"""
 from __future__ import annotations
 
 import re
@@ -11,12 +18,17 @@ import feedparser
 from lxml import etree
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
+from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
 from config.schema import Outlet
 from crawler.items import PageItem
 from crawler.signals import page_error
+from crawler.text.urls import canonical_url
+from storage.articles import seen_among
+from storage.db import make_engine, session_scope
+from storage.monitor import Revisit, due_among, due_revisits
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -40,6 +52,7 @@ def spider_class_for(outlet: Outlet) -> type["OutletSpider"]:
 
 class OutletSpider(Spider):
     outlet: Outlet
+    _engine = None
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
@@ -54,6 +67,8 @@ class OutletSpider(Spider):
         for listing in self.outlet.listings:
             yield Request(listing.url, callback=self.parse_listing, errback=self.on_error,
                           meta={"kind": "listing", "listing": listing})
+        for revisit in self.due_revisits():
+            yield self.revisit_request(revisit)
 
     # --- entry points --------------------------------------------------------------------------
 
@@ -63,16 +78,16 @@ class OutletSpider(Spider):
             reason = getattr(feed, "bozo_exception", "no entries")
             self.report(response.url, "bad_feed", f"not a usable RSS/Atom feed: {reason}")
             return
-        for entry in feed.entries:
-            link = entry.get("link")
-            if not link:
-                continue
-            link = response.urljoin(link)
+        self.crawler.stats.inc_value("drillwatch/entry_points_ok")
+        entries = {response.urljoin(e["link"]): e for e in feed.entries if e.get("link")}
+        new = set(self.new_links(entries))
+        due = self.due_entries(set(entries) - new) if self.outlet.feed_content else {}
+        for link, entry in entries.items():
             hints = self._feed_hints(entry)
             content = self._feed_content(entry)
-            if self.outlet.feed_content and content:
+            if self.outlet.feed_content and content and (link in new or link in due):
                 yield self._feed_item(link, content, hints)
-            else:
+            elif link in new:
                 yield self.article_request(link, hints)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
@@ -81,40 +96,56 @@ class OutletSpider(Spider):
         except etree.XMLSyntaxError as exc:
             self.report(response.url, "bad_sitemap", f"not a valid XML sitemap: {exc}")
             return
+        self.crawler.stats.inc_value("drillwatch/entry_points_ok")
         if root.tag == f"{SITEMAP_NS}sitemapindex":
             for loc in root.iter(f"{SITEMAP_NS}loc"):
                 yield Request(response.urljoin(loc.text.strip()), callback=self.parse_sitemap,
                               errback=self.on_error, meta={"kind": "sitemap"})
             return
+        found = {}
         for url_el in root.iter(f"{SITEMAP_NS}url"):
             loc = url_el.findtext(f"{SITEMAP_NS}loc")
             if loc:
-                hints = {"title": url_el.findtext(f".//{NEWS_NS}title"),
-                         "published": _parse_date(url_el.findtext(f".//{NEWS_NS}publication_date"))}
-                yield self.article_request(response.urljoin(loc.strip()), hints)
+                found[response.urljoin(loc.strip())] = {
+                    "title": url_el.findtext(f".//{NEWS_NS}title"),
+                    "published": _parse_date(url_el.findtext(f".//{NEWS_NS}publication_date"))}
+        for link in self.new_links(found):
+            yield self.article_request(link, found[link])
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         if not self._is_html(response):
             self.report(response.url, "not_html", "listing page is not HTML")
             return
+        self.crawler.stats.inc_value("drillwatch/entry_points_ok")
         listing = response.meta["listing"]
         links_re, next_re = re.compile(listing.links), re.compile(listing.next) if listing.next else None
+        articles = []
         for href in response.css("a::attr(href)").getall():
             url = response.urljoin(href.strip()).split("#")[0]
             if links_re.search(url):
-                yield self.article_request(url, {})
+                articles.append(url)
             elif next_re and next_re.search(url):
                 yield Request(url, callback=self.parse_listing, errback=self.on_error,
                               meta={"kind": "listing", "listing": listing})
+        for url in self.new_links(articles):
+            yield self.article_request(url, {})
 
     # --- article pages --------------------------------------------------------------------------
 
     def article_request(self, url: str, hints: dict) -> Request:
-        # meta["article"] lets the seen-URL middleware skip links fetched on an earlier run
+        # link_checked: new_links() already asked seen_urls; the middleware need not ask again
         return Request(url, callback=self.parse_article, errback=self.on_error,
-                       meta={"kind": "article", "article": True, "hints": hints})
+                       meta={"kind": "article", "article": True, "link_checked": True, "hints": hints})
+
+    def revisit_request(self, revisit: Revisit) -> Request:
+        return Request(revisit.url, callback=self.parse_article, errback=self.on_error, dont_filter=True,
+                       meta={"kind": "article", "article": True, "revisit": True, "article_id": revisit.article_id,
+                             "etag": revisit.etag, "last_modified": revisit.last_modified, "hints": {},
+                             "handle_httpstatus_list": [304]})
 
     def parse_article(self, response: Response) -> Iterator[PageItem]:
+        if response.status == 304:  # a revisit of an unchanged page: the middleware moved its schedule
+            return
         if not self._is_html(response):
             ctype = response.headers.get(b"Content-Type", b"?").decode("latin-1")
             self.report(response.url, "not_html", f"not an HTML page (Content-Type: {ctype})")
@@ -128,6 +159,49 @@ class OutletSpider(Spider):
             hint_author=hints.get("author"),
         )
 
+    # --- link memory and revisits ----------------------------------------------------------------
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            self._engine = make_engine(self.settings.get("DRILLWATCH_DB"))
+        return self._engine
+
+    def new_links(self, links) -> list[str]:
+        """The links (in order, once each) never fetched before, under their own or their canonical URL."""
+        forms = {link: (link, canonical_url(link)) for link in dict.fromkeys(links)}
+        if not forms:
+            return []
+        with session_scope(self.engine) as session:
+            seen = seen_among(session, [f for pair in forms.values() for f in pair])
+        new = [link for link, pair in forms.items() if not seen.intersection(pair)]
+        self.crawler.stats.inc_value("drillwatch/links/already_seen", len(forms) - len(new))
+        self.crawler.stats.inc_value("drillwatch/links/new", len(new))
+        return new
+
+    def due_revisits(self) -> list[Revisit]:
+        """Due articles of this outlet, within its share of the page budget. A full-content feed outlet
+        revisits through its feed entries instead (its pages were never the source)."""
+        limit = int(self.outlet.max_pages * self.settings.getfloat("DRILLWATCH_REVISIT_SHARE", 0.5))
+        if self.outlet.feed_content or limit < 1:
+            return []
+        with session_scope(self.engine) as session:
+            due = due_revisits(session, self.outlet.name, utcnow(), limit)
+        self.crawler.stats.inc_value("drillwatch/revisits/due", len(due))
+        return due
+
+    def due_entries(self, links: set[str]) -> dict[str, Revisit]:
+        if not links:
+            return {}
+        with session_scope(self.engine) as session:
+            due = due_among(session, links, utcnow())
+        self.crawler.stats.inc_value("drillwatch/revisits/due", len(due))
+        return due
+
+    def closed(self, reason: str) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
     # --- errors -------------------------------------------------------------------------------
 
     def on_error(self, failure) -> None:
@@ -135,9 +209,9 @@ class OutletSpider(Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             self.report(request.url, f"http_{status}", f"HTTP {status}")
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             self.report(request.url, "timeout", f"no answer within {request.meta.get('download_timeout')}s")
-        elif failure.check(DNSLookupError):
+        elif failure.check(DNSLookupError, CannotResolveHostError):
             self.report(request.url, "dns", "host name does not resolve")
         else:
             self.report(request.url, "fetch", f"{failure.type.__name__}: {failure.getErrorMessage()}")

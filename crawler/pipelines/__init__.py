@@ -1,0 +1,9 @@
+"""Item pipelines: thin adapters from Scrapy items to the pure text functions and to storage.
+
+Each stage drops what it cannot use with a DropItem subclass, so Scrapy's stats count drops by reason.
+"""
+from crawler.pipelines.exercises import ExercisePipeline
+from crawler.pipelines.extract import AnalysePipeline, ExtractPipeline, NoArticle
+from crawler.pipelines.store import StorePipeline, to_article_data
+
+__all__ = ["ExtractPipeline", "AnalysePipeline", "StorePipeline", "ExercisePipeline", "NoArticle", "to_article_data"]

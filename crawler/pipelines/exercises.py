@@ -1,0 +1,82 @@
+"""Exercise stage: mentions of joint exercises found (crawler.text.exercises) and stored; new instances
+raise alerts (storage.exercises). Delivery of those alerts happens after the crawl (scheduler.alerts)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import fields
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+
+from config.gazetteer import Gazetteer, load_gazetteer
+from crawler.items import PageItem
+from crawler.pipelines.base import DatabaseStage
+from crawler.text.exercises import Mention, detect_mentions, resolve_discovered
+from storage.db import session_scope
+from storage.exercises import MentionData, merge_discovered, record_mentions
+
+log = logging.getLogger(__name__)
+MENTION_FIELDS = tuple(f.name for f in fields(MentionData))
+
+
+def gazetteer_path(config_dir: str | Path | None) -> Path | None:
+    """The config dir's exercises.yaml when it has one, else None (the shipped gazetteer)."""
+    candidate = Path(config_dir) / "exercises.yaml" if config_dir else None
+    return candidate if candidate and candidate.is_file() else None
+
+
+def to_mention_data(mention: Mention) -> MentionData:
+    return MentionData(**{name: getattr(mention, name) for name in MENTION_FIELDS})
+
+
+def gazetteer_facts(gazetteer: Gazetteer, key: str) -> dict | None:
+    instance = gazetteer.get_instance(key)
+    if instance is None:
+        return None
+    return {"name": instance.name, "series": instance.series, "year": instance.year, "ordinal": instance.ordinal,
+            "start": instance.start, "end": instance.end, "places": list(instance.places),
+            "participants": list(instance.participants)}
+
+
+class ExercisePipeline(DatabaseStage):
+    """One gazetteer per crawl; discovered instances it now knows are merged when the crawl opens."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.gazetteer = load_gazetteer(gazetteer_path(crawler.settings.get("DRILLWATCH_CONFIG")))
+
+    def resolve(self, name: str, year: int | None) -> str | None:
+        return resolve_discovered(name, year, self.gazetteer)
+
+    def describe(self, key: str) -> dict | None:
+        return gazetteer_facts(self.gazetteer, key)
+
+    def open_spider(self, spider=None) -> None:
+        try:
+            with session_scope(self.engine) as session:
+                merged = merge_discovered(session, self.resolve, self.describe)
+        except IntegrityError as exc:  # another crawl merged the same instance just now; next crawl retries
+            log.warning("merging discovered exercises skipped: %s", exc.orig)
+            return
+        if merged:
+            self.crawler.stats.inc_value("drillwatch/exercises/merged", len(merged))
+
+    def process_item(self, item: PageItem, spider=None) -> PageItem:
+        if item.article_id is None or item.article is None:
+            return item
+        relevant = bool(item.relevance and item.relevance.relevant)
+        if not relevant and item.store_status == "new":
+            return item  # nothing stored to clear
+        item.mentions = self.detect(item) if relevant else []
+        with session_scope(self.engine) as session:
+            result = record_mentions(session, item.article_id, [to_mention_data(m) for m in item.mentions],
+                                     describe=self.describe)
+        stats = self.crawler.stats
+        stats.inc_value("drillwatch/mentions", result.mentions)
+        stats.inc_value("drillwatch/alerts/new", len(result.alerts))
+        return item
+
+    def detect(self, item: PageItem) -> list[Mention]:
+        article = item.article
+        return detect_mentions(article.text, article.published or item.hint_published, self.gazetteer,
+                               title=article.title or item.hint_title or "")

@@ -1,0 +1,68 @@
+"""Storage stage: plain values to storage.articles (identity URL, fingerprint, MinHash signature), the
+pure meaningful-change test passed in, and line counts for boilerplate learning."""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+from crawler.items import PageItem
+from crawler.pipelines.base import DatabaseStage
+from crawler.text.boilerplate import line_keys
+from crawler.text.dedup import compare_versions, content_hash, signature_of
+from crawler.text.urls import identity_url
+from storage.articles import ArticleData, StoreOptions, store_article
+from storage.boilerplate import count_lines
+from storage.db import session_scope
+from storage.dedup import index_name, make_index
+from storage.monitor import RevisitSchedule
+
+
+def revisit_schedule(settings) -> RevisitSchedule:
+    return RevisitSchedule(min_interval=timedelta(seconds=settings.getint("DRILLWATCH_REVISIT_MIN", 3600)),
+                           max_interval=timedelta(seconds=settings.getint("DRILLWATCH_REVISIT_MAX", 7 * 86400)),
+                           factor=settings.getfloat("DRILLWATCH_REVISIT_FACTOR", 0.25),
+                           max_age=timedelta(seconds=settings.getint("DRILLWATCH_MAX_AGE", 30 * 86400)))
+
+
+def store_options(settings) -> StoreOptions:
+    threshold = settings.getfloat("DRILLWATCH_NEAR_DUPLICATE", 0.5)
+    index = make_index(settings.get("DRILLWATCH_LSH", "sql"), threshold, settings.getint("DRILLWATCH_NUM_PERM", 128),
+                       settings.get("DRILLWATCH_LSH_NAME") or index_name(settings.get("DRILLWATCH_DB")))
+    compare = partial(compare_versions, large_edit=settings.getfloat("DRILLWATCH_LARGE_EDIT", 0.2))
+    return StoreOptions(index=index, compare=compare, schedule=revisit_schedule(settings))
+
+
+class StorePipeline(DatabaseStage):
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.options = store_options(crawler.settings)
+        self.num_perm = crawler.settings.getint("DRILLWATCH_NUM_PERM", 128)
+        self.shingle_words = crawler.settings.getint("DRILLWATCH_SHINGLE_WORDS", 4)
+
+    def process_item(self, item: PageItem, spider=None) -> PageItem:
+        data = to_article_data(item, self.num_perm, self.shingle_words)
+        with session_scope(self.engine) as session:
+            result = store_article(session, data, self.options)
+            if result.status == "new":
+                count_lines(session, item.outlet, line_keys(item.article.text))
+        item.article_id, item.store_status = result.article_id, result.status
+        stats = self.crawler.stats
+        stats.inc_value(f"drillwatch/articles/{result.status}")
+        if result.copy_of is not None:
+            stats.inc_value("drillwatch/articles/copies_" + ("exact" if result.similarity == 1.0 else "near"))
+        if result.large_edit or result.title_changed:
+            stats.inc_value("drillwatch/articles/" + ("large_edits" if result.large_edit else "title_changes"))
+        return item
+
+
+def to_article_data(item: PageItem, num_perm: int = 128, shingle_words: int = 4) -> ArticleData:
+    article, relevance = item.article, item.relevance
+    return ArticleData(
+        outlet=item.outlet, url=item.url, final_url=item.final_url,
+        canonical_url=identity_url(article.canonical_url, item.final_url), title=article.title or item.hint_title,
+        text=article.text, content_hash=content_hash(article.text), fetched_at=item.fetched_at,
+        author=article.author or item.hint_author, agency=article.agency, site_name=article.site_name,
+        description=article.description, language=article.language,
+        published_at=article.published or item.hint_published, etag=item.etag, last_modified=item.last_modified,
+        relevant=bool(relevance and relevance.relevant), relevance_score=relevance.score if relevance else 0.0,
+        minhash=signature_of(article.text, num_perm, shingle_words))
