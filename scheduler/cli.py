@@ -36,6 +36,18 @@ def run_crawl(ctx: Context, names: list[str], trigger: str, config: str | None, 
                      log_level="INFO" if verbose else "WARNING", observe=progress.observe)
 
 
+def deliver_alerts(ctx: Context, config: str | None) -> None:
+    """Alerts raised by the crawl go out now; failures stay pending for the next crawl."""
+    from config.load import load_settings
+    from scheduler.alerts import deliver_pending
+
+    report = deliver_pending(ctx.engine(), load_settings(config))
+    if report.alerts:
+        click.echo(f"alerts: {report.sent} delivered, {report.pending} pending, {report.failed} failed", err=True)
+    for error in report.errors:
+        click.echo(f"alert sink error: {error}", err=True)
+
+
 def summarise_runs(ctx: Context, run_ids: list[int], as_json: bool, title: str) -> None:
     with session_scope(ctx.engine()) as session:
         rows = []
@@ -64,6 +76,7 @@ def crawl(ctx: Context, outlets, verbose, as_json):
         fail(f"no such outlet: {', '.join(unknown)} (configured: {', '.join(sorted(configured))})")
     ctx.engine()
     run_ids = run_crawl(ctx, list(outlets), "manual", ctx.config, verbose)
+    deliver_alerts(ctx, ctx.config)
     summarise_runs(ctx, run_ids, as_json, "crawl")
 
 
@@ -81,6 +94,7 @@ def demo(ctx: Context, verbose, as_json):
         if not as_json:
             click.echo(f"demo outlets served at {server.url}/ ; database {ctx.db_url}", err=True)
         run_ids = run_crawl(ctx, [], "demo", str(DEMO_DIR), verbose)
+    deliver_alerts(ctx, str(DEMO_DIR))
     summarise_runs(ctx, run_ids, as_json, "demo crawl")
 
 
