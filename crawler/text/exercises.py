@@ -1,0 +1,707 @@
+"""Find China–Russia exercises and patrols mentioned in an article (pure; gazetteer passed in).
+
+Three routes, one Mention per (sentence, exercise):
+- named: a gazetteer alias ("Vostok 2022", "Морское взаимодействие-2021", "东方-2022") or a series
+  name with a year from the text or the publication date ("the Vostok exercises" in 2022). Series
+  whose names are reused without China (Vostok, Zapad, ...) need China in the article unless the
+  edition is in the gazetteer; look-alikes (Zapad-2021, Eagle Assault, the Vostok spacecraft) shadow.
+- activity: an unnamed joint patrol or drill, bound to China and Russia in the sentence, dated from
+  the text (relative dates against the publication date) and resolved to a gazetteer instance whose
+  dates cover it, else keyed by series + year-month (joint-strategic-air-patrol-2025-12).
+- discovered: a code name the article introduces ("dubbed X", a quoted name next to "exercise",
+  "Eagle Strike-2026 drills", «X», 代号“X”) when the participants include China and Russia.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
+from crawler.text.relevance import SentenceFacts, activity_bound, analyse_sentence, article_pair_context
+from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint
+from crawler.text.sentences import Sentence, iter_sentences
+
+DRILL_SERIES = "joint-drill"  # key prefix of unnamed China–Russia drills not in the gazetteer
+FALLBACK_PATROL = {"air_patrol": "joint-air-patrol", "naval_patrol": "joint-naval-patrol",
+                   "coast_guard_patrol": "coast-guard-joint-patrol"}
+STARTING_WINDOW = 14  # days: "began" about a date older than this is history, not news
+FUTURE_WINDOW = 45  # days: "will hold drills" without a date looks this far ahead
+PAST_PATROL_WINDOW = 7  # days: an undated past patrol report is about the last week
+
+_NOT_YET = r"(?<!will )(?<!to )(?<!would )(?<!shall )(?<!may )(?<!could )"  # "will begin" is future
+STARTING = re.compile(
+    r"\b(?:began|begins|begun|kicked off|kicks off|launched|launches|started|starts|commenced|commences|"
+    r"opened|opens|opening ceremony|got under ?way|(?:is|are) under ?way|(?:is|are) (?:holding|conducting|"
+    r"staging|carrying out|taking part|taking place|being held)|(?:has|have) (?:begun|started|kicked off)|"
+    r"(?:will )?(?:run|last|continue)s? (?:until|through|till))\b|"
+    rf"{_NOT_YET}\b(?:begin|start|launch|open|kick off)\b|"
+    r"(?i:начал(?:ись|ось|ся|и|о|а)?\b|стартовал\w*|проход[яи]т|проводят|открыл\w*|идут)|"
+    r"拉开帷幕|开幕|开始|正在|启动|打响", re.I)
+FUTURE = re.compile(
+    r"\b(?:will|would|shall|to be held|to hold|to conduct|to stage|to take part|plans? to|planned|"
+    r"planning|set to|scheduled|upcoming|(?:is|are) to|intends? to|expected to)\b|"
+    r"(?i:проведут|пройдут|состоятся|планиру\w*|будут|намерен\w*|предстоящ\w*)|将|计划|即将|拟", re.I)
+GENERIC = re.compile(
+    r"\b(?:regularly|routinely|often|frequently|series of|a number of|in recent years|several|many|"
+    r"every year|annual(?:ly)?|each year|numerous|repeatedly|since (?:19|20)\d\d|in the past)\b|"
+    r"(?i:регулярно|ежегодн\w*|ряд\w*|в последние годы|неоднократно)|定期|多次|近年来|每年|一系列", re.I)
+# China taking part (not merely named: "China was not represented" does not count).
+CHINA_TAKES_PART = re.compile(
+    r"\b(?:Chinese|PLA|China's|Beijing's)\s+(?:\w+\s+)?(?:troops|soldiers|forces|servicemen|service members|"
+    r"warships|ships|navy|contingent|units|military|aircraft|bombers|personnel|army|marines|paratroopers)\b|"
+    r"\bChina\s+(?:will\s+|would\s+|has\s+|also\s+)?(?:sends?|sent|joins?|joined|takes? part|took part|"
+    r"participat\w+|contribut\w+)\b|\bPeople's Liberation Army\b|"
+    r"(?i:китайск\w+\s+(?:военн\w+|войск\w*|корабл\w+|подразделени\w+|самол[её]т\w*)|военнослужащ\w+\s+(?:китая|кнр|ноак)|"
+    r"китай\s+(?:направит|направил|примет участие|принял участие)|\bноак\b)|解放军|中方(?:派|参)|中国军队|参演", re.I)
+PATROL = re.compile(r"\bpatrol(?:s|led|ling|ing)?\b|(?i:патрул\w*)|巡航|巡逻", re.I)
+AIR = re.compile(r"\b(?:bombers?|aircraft|air ?force|aerial|air|warplanes|jets|planes|Tu-95\w*|H-6\w*|"
+                 r"strategic missile carriers|aviation)\b|(?i:бомбардировщ\w*|ракетоносц\w*|самол[её]т\w*|"
+                 r"воздушн\w*|авиац\w*|ту-95\w*)|轰炸机|空中|飞机|战机|空军", re.I)
+BOMBERS = re.compile(r"\b(?:bombers?|Tu-95\w*|H-6K?|strategic missile carriers)\b|(?i:бомбардировщ\w*|"
+                     r"ракетоносц\w*)|轰炸机", re.I)
+AIRCRAFT = re.compile(r"\b(?:aircraft|warplanes|planes|jets|bombers?|Tu-95\w*|H-6\w*)\b|"
+                      r"(?i:самол[её]т\w*|бомбардировщ\w*)|飞机|战机|轰炸机", re.I)
+AIRSPACE = re.compile(r"\b(?:air defen[cs]e identification zone|ADIZ|KADIZ|airspace)\b|识别区|领空", re.I)
+NAVAL = re.compile(r"\b(?:warships?|ships?|vessels?|naval|maritime|navy|navies|fleet|flotilla|destroyers?|"
+                   r"frigates?|corvettes?)\b|(?i:корабл\w*|морск\w*|флот\w*|вмф|вмс)|舰艇|军舰|海上|海军|舰", re.I)
+SAILED = re.compile(r"\b(?:sailed|sailing|passed through|transited|navigated|cruised)\b", re.I)
+COAST_GUARD = re.compile(r"\bcoast ?guards?\b|\bborder (?:service|guards?)\b|(?i:береговой охраны|"
+                         r"погранслужб\w*|пограничн\w*)|海警", re.I)
+SPACE = re.compile(r"\b(?:spacecraft|cosmonaut\w*|Gagarin|orbit\w*|rocket|capsule|spaceflight|space flight|"
+                   r"Antarctic\w*|watch(?:es)?)\b|(?i:космо\w*|гагарин\w*)|航天|宇宙|加加林", re.I)
+EXERCISE_NOUN = re.compile(r"\b(?:exercises?|drills?|war[- ]?games?|manoeuvres?|maneuvers?|wargames?)\b|"
+                           r"(?i:учени[еяйюих]\w*|манёвр\w*|маневр\w*)|演习|军演|演练", re.I)
+ORDINAL_WORDS = {w: i for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(), start=1)}
+ORDINAL_RU = {w: i for i, w in enumerate(
+    "перв втор трет четв пят шест седьм восьм девят десят".split(), start=1)}
+ZH_NUM = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+ORDINAL = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\b|\b(?P<w>first|second|third|fourth|fifth|sixth|"
+                     r"seventh|eighth|ninth|tenth|eleventh|twelfth)\b|(?P<ru>\d{1,2})-(?:е|й|я|го|ое|ый)\b|"
+                     r"(?i:\b(?P<rw>перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят)\w*)|"
+                     r"第(?P<zh>[一二三四五六七八九十\d]{1,3})次", re.I)
+
+
+@dataclass(frozen=True)
+class Mention:
+    exercise: str  # instance key: "vostok-2022", "joint-strategic-air-patrol-2024-07", "eagle-strike-2026"
+    name: str  # display name
+    series: str | None
+    year: int | None
+    ordinal: int | None
+    known: bool  # the instance is in the gazetteer
+    kind: str  # "named" | "patrol" | "drill" | "discovered"
+    sentence: str
+    date: date | None  # the activity's day when the text gives it
+    start: date | None
+    end: date | None
+    places: tuple[str, ...]
+    participants: tuple[str, ...]  # ISO 3166 alpha-2
+    starting: bool  # reported as starting/underway, not announced or past
+    confidence: float
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("date", "start", "end"):
+            data[key] = data[key].isoformat() if data[key] else None
+        data["places"], data["participants"] = list(self.places), list(self.participants)
+        return data
+
+
+@dataclass(frozen=True)
+class View:
+    """One sentence analysed in its article's context."""
+    sentence: Sentence
+    facts: SentenceFacts
+    period: Period | None
+    tense: str  # "starting" | "future" | "other"
+    generic: bool  # habitual/summary sentence without a specific date
+    names: tuple[NameHit, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    views: tuple[View, ...]
+    published: date | None
+    gazetteer: Gazetteer
+    pair: bool  # China and Russia are bound somewhere in the article
+    china_paragraphs: frozenset[int]  # paragraphs where China takes part (-1: title)
+
+
+# --- building the article view ----------------------------------------------------------------
+
+def _as_date(value: datetime | date | None) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def sentence_tense(text: str) -> str:
+    if STARTING.search(text):
+        return "starting"
+    return "future" if FUTURE.search(text) else "other"
+
+
+def _period(text: str, tense: str, published: date | None, previous: Period | None) -> Period | None:
+    if published is None:  # nothing to resolve relative dates against: only a written year counts
+        year = sentence_year_hint(text)
+        return Period(date(year, 1, 1), date(year, 12, 31), "year") if year else None
+    return resolve_period(text, DateContext(published, tense == "future", previous))
+
+
+def _is_generic(text: str, period: Period | None) -> bool:
+    specific = period is not None and period.precision in ("range", "day", "week", "month")
+    return bool(GENERIC.search(text)) and not specific
+
+
+def build_article(text: str, title: str, published: date | None, gazetteer: Gazetteer) -> Article:
+    views, previous = [], None
+    for sentence in iter_sentences(text, title):
+        tense = sentence_tense(sentence.text)
+        period = _period(sentence.text, tense, published, previous)
+        previous = period or previous
+        facts = analyse_sentence(sentence.text)
+        views.append(View(sentence, facts, period, tense, _is_generic(sentence.text, period),
+                          tuple(gazetteer.find_names(sentence.text))))
+    china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
+    return Article(tuple(views), published, gazetteer, article_pair_context([v.facts for v in views]), china)
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+def is_starting(view: View, published: date | None) -> bool:
+    """Starting/underway now: a start verb, and no date that puts it in the future or the past."""
+    if view.tense != "starting":
+        return False
+    if view.period is None or published is None or view.period.precision == "year":
+        return True
+    return (published - timedelta(days=STARTING_WINDOW) <= view.period.end
+            and view.period.start <= published + timedelta(days=1))
+
+
+def text_participants(view: View, article: Article) -> tuple[str, ...]:
+    """China and Russia plus whoever the sentence binds to them ("China, Russia and Iran")."""
+    codes: set[str] = set()
+    for group in view.facts.groups:
+        if group & {"CN", "RU"}:
+            codes |= group
+    if article.pair or view.facts.bound:
+        codes |= {"CN", "RU"}
+    codes |= {h.code for h in view.facts.countries if h.code in ("CN", "RU") and not h.source}
+    return tuple(sorted(codes, key=lambda c: (c not in ("CN", "RU"), c)))
+
+
+def text_places(view: View) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.name for p in view.facts.places))
+
+
+def find_ordinal(text: str, near: int | None) -> int | None:
+    """ "the 10th joint patrol", "девятое", "第九次": the ordinal closest before the noun at `near`."""
+    if near is None:
+        return None
+    best = None
+    for m in ORDINAL.finditer(text):
+        if 0 <= near - m.end() <= 60:
+            best = m
+    if best is None:
+        return None
+    if best["n"] or best["ru"]:
+        return int(best["n"] or best["ru"])
+    if best["w"]:
+        return ORDINAL_WORDS[best["w"].lower()]
+    if best["rw"]:
+        return _ru_ordinal(best["rw"])
+    return _zh_number(best["zh"])
+
+
+def _ru_ordinal(word: str) -> int | None:
+    word = word.lower()
+    return next((n for stem, n in ORDINAL_RU.items() if word.startswith(stem)), None)
+
+
+def _zh_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + ZH_NUM.get(text[1:], 0)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return ZH_NUM.get(tens, 1) * 10 + ZH_NUM.get(ones, 0)
+    return ZH_NUM.get(text)
+
+
+def _dates_for(view: View, instance: Instance | None) -> tuple[date | None, date | None, date | None]:
+    """(day, start, end): the text's range beats the gazetteer's dates, which beat a single day."""
+    day = view.period.day if view.period else None
+    if view.period and view.period.precision == "range":
+        return day, view.period.start, view.period.end
+    if instance and instance.start:
+        return day, instance.start, instance.end
+    return day, day, day
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one route identified; make_mention adds the sentence's dates, places and participants."""
+    key: str
+    name: str
+    kind: str  # Mention.kind
+    confidence: float
+    series: str | None = None
+    year: int | None = None
+    instance: Instance | None = None  # set when the gazetteer has it
+    ordinal: int | None = None
+    participants: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, instance: Instance, kind: str, confidence: float, ordinal: int | None = None) -> "Found":
+        # The gazetteer's ordinal wins: outlets' counts conflict.
+        return cls(instance.id, instance.name, kind, confidence, instance.series, instance.year, instance,
+                   instance.ordinal or ordinal, instance.participants)
+
+
+def make_mention(view: View, article: Article, found: Found) -> Mention:
+    day, start, end = _dates_for(view, found.instance)
+    places = text_places(view) or (found.instance.places if found.instance else ())
+    participants = found.participants or text_participants(view, article)
+    return Mention(found.key, found.name, found.series, found.year, found.ordinal, found.instance is not None,
+                   found.kind, view.sentence.text, day, start, end, places, participants,
+                   is_starting(view, article.published), found.confidence)
+
+
+# --- named mentions ---------------------------------------------------------------------------
+
+def _exercise_noun_near(view: View, hit: NameHit, chars: int = 50) -> bool:
+    text = view.sentence.text
+    return any(m.start() < hit.end + chars and m.end() > hit.start - chars for m in EXERCISE_NOUN.finditer(text))
+
+
+def _context_year(view: View, article: Article) -> int | None:
+    if view.period:
+        return view.period.start.year
+    return article.published.year if article.published else None
+
+
+def _china_context(view: View, article: Article) -> bool:
+    """Chinese participation near an ambiguous series name: in the sentence, its paragraph or the title."""
+    return (view.facts.bound or view.sentence.paragraph in article.china_paragraphs
+            or -1 in article.china_paragraphs)
+
+
+def _pick_edition(candidates: tuple[Instance, ...], view: View, article: Article) -> Instance | None:
+    """Two editions in one year (Joint Sea-2017 I/II): the one nearest the text's date."""
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    ref = view.period.start if view.period else article.published
+    if ref is None:
+        return candidates[0]
+    return min(candidates, key=lambda i: abs(((i.start or date(i.year, 7, 1)) - ref).days))
+
+
+def _series_edition(series: Series, year: int, part: int | None, view: View, article: Article) -> Instance | None:
+    editions = tuple(i for i in article.gazetteer.instances_of(series.id)
+                     if i.year == year and (part is None or i.part == part))
+    return _pick_edition(editions, view, article)
+
+
+def named_from_instance(hit: NameHit, view: View, article: Article) -> Mention | None:
+    if hit.generic and not _exercise_noun_near(view, hit):
+        return None
+    return make_mention(view, article, Found.of(article.gazetteer.instance(hit.ref), "named", 0.95))
+
+
+def _series_year(hit: NameHit, series: Series, view: View, article: Article) -> int | None:
+    """Year written with the name, else from the sentence/publication date (bare names need an exercise word)."""
+    if hit.year:
+        return hit.year
+    if hit.generic or not _exercise_noun_near(view, hit, 40) or view.generic:
+        return None
+    if series.ambiguous and SPACE.search(view.sentence.text):
+        return None
+    return _context_year(view, article)
+
+
+def named_from_series(hit: NameHit, view: View, article: Article) -> Mention | None:
+    series = article.gazetteer.series_of(hit.ref)
+    if series.is_patrol or (hit.generic and not _exercise_noun_near(view, hit)):
+        return None
+    year = _series_year(hit, series, view, article)
+    if year is None:
+        return None
+    instance = _series_edition(series, year, hit.part, view, article)
+    if instance is None and series.ambiguous and not _china_context(view, article):
+        return None  # "Zapad-2025" without China is Russia's own drill
+    if instance:
+        return make_mention(view, article, Found.of(instance, "named", 0.9 if hit.year else 0.75))
+    name = f"{series.name}-{year}" + (f" ({'I' * hit.part})" if hit.part else "")
+    who = tuple(dict.fromkeys(series.participants + text_participants(view, article)))
+    return make_mention(view, article, Found(instance_key(series.id, year, hit.part), name, "named",
+                                             0.85 if hit.year else 0.6, series.id, year, participants=who))
+
+
+def named_mentions(view: View, article: Article) -> list[Mention]:
+    out = []
+    for hit in view.names:
+        if hit.kind == "instance":
+            mention = named_from_instance(hit, view, article)
+        elif hit.kind == "series":
+            mention = named_from_series(hit, view, article)
+        else:
+            mention = None  # look-alike: shadows the span, never a mention
+        if mention:
+            out.append(mention)
+    return out
+
+
+# --- unnamed patrols and drills ---------------------------------------------------------------
+
+def patrol_kind(view: View, article: Article, named_here: bool = False) -> str | None:
+    """air_patrol | naval_patrol | coast_guard_patrol from the gazetteer phrase or the vehicles named.
+
+    Without the word "patrol", bombers or sailing warships are a patrol only when no exercise is
+    named in the sentence (ships sail out of port for a named exercise too)."""
+    for hit in view.names:
+        if hit.kind == "series" and article.gazetteer.series_of(hit.ref).is_patrol:
+            return article.gazetteer.series_of(hit.ref).kind
+    text = view.sentence.text
+    if COAST_GUARD.search(text) and PATROL.search(text):
+        return "coast_guard_patrol"
+    if PATROL.search(text):
+        if BOMBERS.search(text) or (AIR.search(text) and not NAVAL.search(text)):
+            return "air_patrol"
+        return "naval_patrol" if NAVAL.search(text) else None
+    if named_here or not ({"CN", "RU"} <= view.facts.actors or view.facts.two_of_them(article.pair)):
+        return None  # without the word "patrol", both must be named as flying/sailing
+    if BOMBERS.search(text) and (EXERCISE_NOUN.search(text) or re.search(r"\bfl(?:ew|ight)\b", text)):
+        return "air_patrol"  # "bombers from the two nations performed a 13-hour exercise"
+    if AIRCRAFT.search(text) and AIRSPACE.search(text):
+        return "air_patrol"  # "Chinese and Russian aircraft entered the air defence identification zone"
+    if NAVAL.search(text) and SAILED.search(text):
+        return "naval_patrol"  # "Chinese and Russian warships sailed through the Tsugaru Strait"
+    return None
+
+
+def china_russia_activity(view: View, article: Article, kind: str | None) -> bool:
+    """The activity is China's and Russia's together (not drills with a third country)."""
+    facts = view.facts
+    if activity_bound(facts, article.pair):
+        return True
+    if kind and kind != "drill" and not facts.third_party:
+        both = facts.cn_ru or (article.pair and (facts.two_party or facts.joint))
+        return both and (facts.bound or facts.two_party or facts.joint or len(facts.countries) >= 2)
+    return False
+
+
+def activity_window(view: View, article: Article, kind: str) -> Period | None:
+    """The dates the activity is about: from the text, else from the tense around publication."""
+    if view.period:
+        return view.period
+    pub = article.published
+    if pub is None:
+        return None
+    if view.tense == "starting":
+        return Period(pub - timedelta(days=3), pub, "week")
+    if view.tense == "future":
+        return Period(pub, pub + timedelta(days=FUTURE_WINDOW), "month")
+    if kind != "drill":
+        return Period(pub - timedelta(days=PAST_PATROL_WINDOW), pub, "week")
+    return None  # an undated past drill is background, not an event
+
+
+def _overlaps(window: Period, instance: Instance) -> bool:
+    slack = 3 if window.precision in ("day", "range", "week") else 0
+    span = instance.window(slack)
+    return span is not None and span[0] <= window.end and window.start <= span[1]
+
+
+def _place_score(view: View, instance: Instance) -> int:
+    text = set(text_places(view))
+    hosts = {p.host for p in view.facts.places if p.host} | set(host_hints(view.sentence.text))
+    return len(text & set(instance.places)) + (1 if instance.host and instance.host in hosts else 0)
+
+
+HOST_HINT = re.compile(r"\b(?:in|into|on|to|inside)\s+(?:[\w-]+\s+)?(?P<c>China|Russia)\b|"
+                       r"\b(?P<a>Chinese|Russian)\s+(?:territory|soil)\b", re.I)
+
+
+def host_hints(text: str) -> tuple[str, ...]:
+    codes = []
+    for m in HOST_HINT.finditer(text):
+        word = (m["c"] or m["a"]).lower()
+        codes.append("CN" if word.startswith("chin") else "RU")
+    return tuple(codes)
+
+
+def _kind_matches(instance: Instance, kind: str, gazetteer: Gazetteer) -> bool:
+    series_kind = gazetteer.series_of(instance.series).kind
+    return series_kind == "exercise" if kind == "drill" else series_kind == kind
+
+
+def gazetteer_candidates(view: View, article: Article, kind: str, window: Period) -> list[Instance]:
+    """Instances of the right kind whose dates meet the window, best place match first (ties kept)."""
+    pool = [i for i in article.gazetteer.instances
+            if _kind_matches(i, kind, article.gazetteer) and _overlaps(window, i)]
+    if not pool:
+        return []
+    scored = [(_place_score(view, i), i) for i in pool]
+    best = max(score for score, _ in scored)
+    chosen = [i for score, i in scored if score == best]
+    if window.precision == "year" and (best == 0 or len(chosen) > 1):
+        return []  # "last year" alone is too vague: need a place or host that singles one out
+    return chosen[:2]
+
+
+def _ordinal_candidate(view: View, article: Article, kind: str, window: Period, ordinal: int | None) -> list[Instance]:
+    if ordinal is None:
+        return []
+    return [i for i in article.gazetteer.instances
+            if _kind_matches(i, kind, article.gazetteer) and i.ordinal == ordinal
+            and abs(i.year - window.start.year) <= 1]
+
+
+def _new_activity(view: View, article: Article, kind: str, window: Period, ordinal: int | None) -> Mention | None:
+    """An activity the gazetteer does not have: key by series and the month it happened."""
+    if window.precision == "year":
+        return None
+    series = article.gazetteer.series_of_kind(kind) if kind != "drill" else None
+    series_id = series.id if series else FALLBACK_PATROL.get(kind, DRILL_SERIES)
+    when = view.period.start if view.period else (article.published or window.start)
+    key = patrol_key(series_id, when)
+    label = series.name if series else ("China–Russia joint drill" if kind == "drill" else series_id)
+    prefix = f"{_ordinal_text(ordinal)} " if ordinal else ""
+    return make_mention(view, article, Found(key, f"{prefix}{label} ({when:%Y-%m})", "drill" if kind == "drill"
+                                             else "patrol", 0.6, series.id if series else None, when.year,
+                                             ordinal=ordinal))
+
+
+def _ordinal_text(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def activity_kinds(view: View, article: Article, named_here: bool) -> list[str]:
+    """Patrol kind and/or "drill" ("held joint drills ... before setting off on a joint patrol")."""
+    kind = patrol_kind(view, article, named_here)
+    text = view.sentence.text
+    # Ships drill and then patrol; bombers "patrolling in a joint exercise" are one activity.
+    separate = kind in ("naval_patrol", "coast_guard_patrol") and bool(PATROL.search(text))
+    drill = not named_here and bool(EXERCISE_NOUN.search(text)) and (kind is None or separate)
+    return [k for k in (kind, "drill" if drill else None) if k]  # named: its drill noun is that exercise
+
+
+def activity_mentions(view: View, article: Article, named_here: bool, local: tuple[Mention, ...]) -> list[Mention]:
+    """Unnamed patrols/drills; `local` are the exercises this article names, which "the drills" may mean."""
+    if view.generic:
+        return []
+    return [m for kind in activity_kinds(view, article, named_here)
+            if china_russia_activity(view, article, kind) for m in _activity_mentions(view, article, kind, local)]
+
+
+def _mention_window(m: Mention) -> tuple[date, date] | None:
+    if m.start:
+        return m.start - timedelta(days=3), (m.end or m.start) + timedelta(days=3)
+    return (date(m.year, 1, 1), date(m.year, 12, 31)) if m.year else None
+
+
+def local_exercise(window: Period, local: tuple[Mention, ...]) -> Mention | None:
+    """The one exercise named in the article whose dates meet the drill's window."""
+    matches = {m.exercise: m for m in local if (span := _mention_window(m))
+               and span[0] <= window.end and window.start <= span[1]}
+    return next(iter(matches.values())) if len(matches) == 1 else None
+
+
+def _adopt(view: View, article: Article, named: Mention) -> Mention:
+    """ "The drills" of an article that names its exercise are that exercise."""
+    found = Found(named.exercise, named.name, "drill", min(named.confidence, 0.7), named.series, named.year,
+                  article.gazetteer.get_instance(named.exercise), named.ordinal, named.participants)
+    return make_mention(view, article, found)
+
+
+def _activity_mentions(view: View, article: Article, kind: str, local: tuple[Mention, ...]) -> list[Mention]:
+    window = activity_window(view, article, kind)
+    if window is None:
+        return []
+    named = local_exercise(window, local) if kind == "drill" else None
+    if named:
+        return [_adopt(view, article, named)]
+    noun = (EXERCISE_NOUN if kind == "drill" else PATROL).search(view.sentence.text)
+    ordinal = find_ordinal(view.sentence.text, noun.start() if noun else None)
+    found = (gazetteer_candidates(view, article, kind, window)
+             or _ordinal_candidate(view, article, kind, window, ordinal))
+    if not found:
+        new = _new_activity(view, article, kind, window, ordinal)
+        return [new] if new else []
+    mention_kind = "drill" if kind == "drill" else "patrol"
+    return [make_mention(view, article, Found.of(i, mention_kind, 0.8 if view.period else 0.65, ordinal))
+            for i in found]
+
+
+# --- discovered code names --------------------------------------------------------------------
+
+NAME_WORD = r"(?:[A-Z][\w'’]*(?:[-/][A-Z]?[\w'’]+)*)"
+NAME = rf"{NAME_WORD}(?:[\s/-]+(?:{NAME_WORD}|of|the|and|de)(?![\w-]))*(?:[\s\-–—]+(?:19|20)\d\d[A-Z]?)?"
+QUOTED = re.compile(r"[“\"«「『‘]([^”\"»」』’“«]{2,60})[”\"»」』’]")
+INTRODUCED = re.compile(rf"\b(?:dubbed|code-?named|codenamed|named|called|titled|under the (?:code[- ])?name)\s+"
+                        rf"(?:the\s+)?[“\"«‘]?(?P<name>{NAME})", re.U)
+NAME_YEAR = re.compile(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s\-–—]+(?:19|20)\d\d[A-Z]?)(?!\d)")
+RU_INTRODUCED = re.compile(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
+ZH_CODENAME = re.compile(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
+STOPWORDS = frozenset("""
+in on at by of the a an and for from since until during after before this last next that these those
+exercise exercises drill drills war games joint military naval air army navy maneuvers manoeuvres
+january february march april may june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday spring summer autumn fall winter
+china chinese russia russian beijing moscow sino russo pla kremlin
+""".split())
+CODE_NAME_MAX_WORDS = 6
+
+
+def _title_case(text: str) -> bool:
+    words = re.findall(r"[A-Za-z]+", text)
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+
+
+def _looks_like_code_name(name: str) -> bool:
+    """Capitalised words or a short CJK/Cyrillic name; not a quote of speech, not a date or a country."""
+    if re.search(r"[\u4e00-\u9fff]", name):
+        return 2 <= len(name) <= 14
+    words = re.findall(r"[^\W\d_]+", name)
+    if not words or len(words) > CODE_NAME_MAX_WORDS:
+        return False
+    if all(w.lower() in STOPWORDS for w in words):
+        return False
+    if re.search(r"[а-яёА-ЯЁ]", name):
+        return words[0][0].isupper()  # Russian names capitalise the first word only
+    connectors = {"of", "the", "and", "de"}
+    return all(w[0].isupper() or w in connectors for w in words) and words[0][0].isupper()
+
+
+def clean_name(raw: str) -> str:
+    name = re.sub(r"[\s]+", " ", raw).strip(" \"'“”«»‘’「」『』.,;:")
+    name = re.sub(r"^(?:the|The|Exercise|exercise)\s+", "", name)
+    return re.sub(r"\s*[‐‑‒–—―−]\s*", "-", name)
+
+
+def split_year(name: str) -> tuple[str, int | None]:
+    """ "Eagle Strike-2026" -> ("Eagle Strike", 2026)."""
+    m = re.search(r"[\s\-]*((?:19|20)\d\d)[A-Z]?$", name)
+    return (name[:m.start()].strip(" -"), int(m.group(1))) if m else (name, None)
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^\w]+", "-", text.casefold()).strip("-").replace("_", "-")
+
+
+def _candidate_names(view: View) -> list[tuple[int, int, str, float]]:
+    """(start, end, raw name, confidence) of code names introduced in the sentence."""
+    text, out = view.sentence.text, []
+    for m in INTRODUCED.finditer(text):
+        strong = not m.group(0).lower().startswith(("named", "called", "titled"))
+        if strong or EXERCISE_NOUN.search(text):
+            out.append((m.start("name"), m.end("name"), m.group("name"), 0.8))
+    for m in QUOTED.finditer(text):
+        if _noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start()):
+            out.append((m.start(1), m.end(1), m.group(1), 0.75))
+    if not _title_case(text):
+        for m in NAME_YEAR.finditer(text):
+            if _noun_next_to(text, m.start(), m.end(), 25):
+                out.append((m.start("name"), m.end("name"), m.group("name"), 0.7))
+    for regex in (RU_INTRODUCED, ZH_CODENAME):
+        out += [(m.start("name"), m.end("name"), m.group("name"), 0.75) for m in regex.finditer(text)]
+    return out
+
+
+def _noun_next_to(text: str, start: int, end: int, chars: int = 30) -> bool:
+    after, before = text[end:end + chars], text[max(0, start - chars):start]
+    return bool(EXERCISE_NOUN.search(after) or re.search(r"(?:exercises?|drills?|учени\w*)[,:]?\s*$", before, re.I))
+
+
+def _introducer_before(text: str, start: int) -> bool:
+    return bool(re.search(r"(?:dubbed|code-?named|codenamed|named|called|под названием|代号为?)\s*$",
+                          text[max(0, start - 20):start], re.I))
+
+
+def _overlaps_gazetteer_name(view: View, start: int, end: int) -> bool:
+    return any(h.start < end and start < h.end for h in view.names)
+
+
+def discovered_participants(view: View, article: Article) -> tuple[str, ...] | None:
+    """From the sentence when it names who takes part, else the article's China–Russia pairing."""
+    named = {c for g in view.facts.groups for c in g}
+    if len(named) >= 2:
+        return tuple(sorted(named, key=lambda c: (c not in ("CN", "RU"), c))) if {"CN", "RU"} <= named else None
+    if view.facts.third_party:
+        return None
+    return ("CN", "RU") if (article.pair or view.facts.cn_ru) else None
+
+
+def _discovered_mention(view: View, article: Article, raw: str, confidence: float) -> Mention | None:
+    name = clean_name(raw)
+    if not _looks_like_code_name(name) or any(h.kind for h in article.gazetteer.find_names(name)):
+        return None  # gazetteer names (and look-alikes) are handled by the named route
+    participants = discovered_participants(view, article)
+    if participants is None:
+        return None
+    base, year = split_year(name)
+    year = year or _context_year(view, article)
+    key = slugify(base) + (f"-{year}" if year else "")
+    return make_mention(view, article, Found(key, name, "discovered", confidence, None, year,
+                                             participants=participants))
+
+
+def discovered_mentions(view: View, article: Article) -> list[Mention]:
+    out = []
+    for start, end, raw, confidence in _candidate_names(view):
+        if _overlaps_gazetteer_name(view, start, end):
+            continue
+        mention = _discovered_mention(view, article, raw, confidence)
+        if mention:
+            out.append(mention)
+    return out
+
+
+# --- front door -------------------------------------------------------------------------------
+
+def _dedupe(mentions: list[Mention]) -> list[Mention]:
+    """One Mention per (sentence, exercise): the most confident."""
+    best: dict[tuple[str, str], Mention] = {}
+    for m in mentions:
+        key = (m.sentence, m.exercise)
+        if key not in best or m.confidence > best[key].confidence:
+            best[key] = m
+    return list(best.values())
+
+
+def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gazetteer,
+                    title: str = "") -> list[Mention]:
+    """All exercise mentions of an article, in text order (title first)."""
+    article = build_article(text, title, _as_date(published), gazetteer)
+    named = [named_mentions(view, article) + discovered_mentions(view, article) for view in article.views]
+    local = tuple(m for ms in named for m in ms if not _is_patrol_series(m, gazetteer))
+    mentions: list[Mention] = []
+    for view, named_here in zip(article.views, named):
+        mentions += named_here + activity_mentions(view, article, bool(named_here), local)
+    return _dedupe(mentions)
+
+
+def _is_patrol_series(m: Mention, gazetteer: Gazetteer) -> bool:
+    series = gazetteer.get_series(m.series) if m.series else None
+    return bool(series and series.is_patrol)
+
+
+def resolve_discovered(name: str, year: int | None, gazetteer: Gazetteer) -> str | None:
+    """Gazetteer key for a discovered name once the gazetteer knows it (to merge the two), else None."""
+    base, written_year = split_year(clean_name(name))
+    year = written_year or year
+    probe = f"{base}-{year}" if year else base
+    for hit in gazetteer.find_names(probe):
+        if hit.end - hit.start < len(probe.strip()) * 0.8:
+            continue  # only a part of the name is known ("Eagle" in "Eagle Strike")
+        if hit.kind == "instance":
+            return hit.ref
+        if hit.kind == "series" and (hit.year or year):
+            edition = next((i for i in gazetteer.instances_of(hit.ref)
+                            if i.year == (hit.year or year) and (hit.part is None or i.part == hit.part)), None)
+            return edition.id if edition else None
+    return None

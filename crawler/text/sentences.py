@@ -1,0 +1,81 @@
+"""Paragraph and sentence splitting for en/ru/zh news text (pure, regex only).
+
+Good enough for cue co-occurrence: a false split costs a little recall, a missed split lets two
+sentences share cues, so abbreviations that end in a dot are protected.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A dot after these is not a sentence end ("Mr. Putin", "U.S. officials", "Sept. 1").
+ABBREVIATIONS = frozenset("""
+mr mrs ms dr gen lt col maj capt adm cmdr sgt st jr sr prof rep sen gov pres vs etc no nos
+jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e approx est
+г гг т.е т.д ул им
+""".split())
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\r\n\s*\r\n")
+# Latin/Cyrillic: terminator, optional closing quotes/brackets, whitespace, then an opener.
+_WESTERN_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9\u4e00-\u9fff])")
+# CJK terminators need no following space.
+_CJK_END = re.compile(r"[。！？；]+[”’」』）)]*")
+_LAST_TOKEN = re.compile(r"([\w.]+)\.[\"'”’»)\]]*$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    paragraph: int  # index of the paragraph in the text; -1 for the title
+    index: int  # running index over the whole text
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Blank lines separate paragraphs; single newlines inside a block too (extracted text keeps them)."""
+    blocks = _PARAGRAPH_BREAK.split(text or "")
+    lines = (line.strip() for block in blocks for line in block.splitlines())
+    return [line for line in lines if line]
+
+
+def _is_abbreviation(chunk: str) -> bool:
+    match = _LAST_TOKEN.search(chunk)
+    if not match:
+        return False
+    token = match.group(1).lower()
+    # Single capital initials ("J. Smith") and known abbreviations do not end a sentence.
+    return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+
+
+def _split_western(paragraph: str) -> list[str]:
+    pieces, start = [], 0
+    for match in _WESTERN_END.finditer(paragraph):
+        chunk = paragraph[start:match.end()]
+        if _is_abbreviation(chunk):
+            continue
+        pieces.append(chunk)
+        start = match.end()
+    pieces.append(paragraph[start:])
+    return pieces
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of one paragraph, stripped, empty ones dropped."""
+    out: list[str] = []
+    for piece in _split_western(paragraph):
+        start = 0
+        for match in _CJK_END.finditer(piece):
+            out.append(piece[start:match.end()])
+            start = match.end()
+        out.append(piece[start:])
+    return [s.strip() for s in out if s.strip()]
+
+
+def iter_sentences(text: str, title: str = "") -> list[Sentence]:
+    """All sentences of a text, the title first (paragraph -1) when given."""
+    result: list[Sentence] = []
+    if title and title.strip():
+        result.append(Sentence(title.strip(), -1, 0))
+    for p_index, paragraph in enumerate(split_paragraphs(text)):
+        for sentence in split_sentences(paragraph):
+            result.append(Sentence(sentence, p_index, len(result)))
+    return result
