@@ -142,3 +142,15 @@ def find_outlet(outlets: tuple[Outlet, ...], name: str, file_hint: str = "outlet
             return outlet
     known = ", ".join(o.name for o in outlets) or "none"
     raise ConfigError(file_hint, f"outlet '{name}'", "no such outlet", f"configured outlets: {known}")
+
+
+def load_gazetteer(directory: str | Path | None = None):
+    """The config dir's exercises.yaml when it has one, else the shipped gazetteer; errors as ConfigError."""
+    from config.gazetteer import GazetteerError, load_gazetteer as parse_file
+
+    own = config_dir(directory) / "exercises.yaml"
+    file = own if own.is_file() else None
+    try:
+        return parse_file(file)
+    except GazetteerError as exc:
+        raise ConfigError(exc.file, "", str(exc).removeprefix(f"{exc.file}: "), getattr(exc, "hint", "") or "") from None

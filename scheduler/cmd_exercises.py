@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from config.load import load_gazetteer
 from scheduler.context import Context
 from scheduler.output import dumps, emit, fail, output_options
 from storage.db import session_scope
@@ -43,17 +44,6 @@ def read_text(file: str) -> str:
         fail(f"{file}: cannot read it ({exc.strerror})", 2)
 
 
-def load_config_gazetteer(config_dir: Path):
-    """The config dir's exercises.yaml when it has one, else the shipped gazetteer."""
-    from config.gazetteer import GazetteerError, load_gazetteer
-
-    own = config_dir / "exercises.yaml"
-    try:
-        return load_gazetteer(own if own.is_file() else None)
-    except GazetteerError as exc:
-        fail(str(exc))
-
-
 def detect_text(text: str, published: datetime, title: str, gazetteer) -> dict:
     from crawler.text.exercises import detect_mentions
     from crawler.text.relevance import score_relevance
@@ -77,7 +67,7 @@ def detect(ctx: Context, file, published, title, as_json):
     standard input."""
     moment = parse_published(published)
     text = read_text(file)
-    result = detect_text(text, moment, title, load_config_gazetteer(ctx.config_dir))
+    result = detect_text(text, moment, title, load_gazetteer(ctx.config))
     if as_json:
         click.echo(dumps(result))
         return

@@ -1,5 +1,5 @@
-"""Exercise stage: mentions of joint exercises found (crawler.text.exercises) and stored; new instances
-raise alerts (storage.exercises). Delivery of those alerts happens after the crawl (scheduler.alerts)."""
+"""Exercise stage: mentions found by the analysis stage are stored; new instances raise alerts
+(storage.exercises). Delivery of those alerts happens after the crawl (scheduler.alerts)."""
 from __future__ import annotations
 
 import logging
@@ -8,21 +8,16 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
-from config.gazetteer import Gazetteer, load_gazetteer
+from config.gazetteer import Gazetteer
+from config.load import load_gazetteer
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
-from crawler.text.exercises import Mention, detect_mentions, resolve_discovered
+from crawler.text.exercises import Mention, resolve_discovered
 from storage.db import session_scope
 from storage.exercises import MentionData, merge_discovered, record_mentions
 
 log = logging.getLogger(__name__)
 MENTION_FIELDS = tuple(f.name for f in fields(MentionData))
-
-
-def gazetteer_path(config_dir: str | Path | None) -> Path | None:
-    """The config dir's exercises.yaml when it has one, else None (the shipped gazetteer)."""
-    candidate = Path(config_dir) / "exercises.yaml" if config_dir else None
-    return candidate if candidate and candidate.is_file() else None
 
 
 def to_mention_data(mention: Mention) -> MentionData:
@@ -43,7 +38,7 @@ class ExercisePipeline(DatabaseStage):
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.gazetteer = load_gazetteer(gazetteer_path(crawler.settings.get("DRILLWATCH_CONFIG")))
+        self.gazetteer = load_gazetteer(crawler.settings.get("DRILLWATCH_CONFIG"))
 
     def resolve(self, name: str, year: int | None) -> str | None:
         return resolve_discovered(name, year, self.gazetteer)
@@ -65,9 +60,8 @@ class ExercisePipeline(DatabaseStage):
         if item.article_id is None or item.article is None:
             return item
         relevant = bool(item.relevance and item.relevance.relevant)
-        if not relevant and item.store_status == "new":
-            return item  # nothing stored to clear
-        item.mentions = self.detect(item) if relevant else []
+        if item.store_status == "unchanged" or (not relevant and item.store_status == "new"):
+            return item  # mentions already stored, or nothing stored to clear
         with session_scope(self.engine) as session:
             result = record_mentions(session, item.article_id, [to_mention_data(m) for m in item.mentions],
                                      describe=self.describe)
@@ -75,8 +69,3 @@ class ExercisePipeline(DatabaseStage):
         stats.inc_value("drillwatch/mentions", result.mentions)
         stats.inc_value("drillwatch/alerts/new", len(result.alerts))
         return item
-
-    def detect(self, item: PageItem) -> list[Mention]:
-        article = item.article
-        return detect_mentions(article.text, article.published or item.hint_published, self.gazetteer,
-                               title=article.title or item.hint_title or "")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from config.load import find_outlet, load_outlets
+from config.load import find_outlet, load_gazetteer, load_outlets
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
 from crawler.signals import page_error
 from crawler.text.extract import ExtractOptions, extract_article
+from crawler.text.exercises import detect_mentions
 from crawler.text.relevance import score_relevance
 from storage.boilerplate import template_keys
 from storage.db import init_db, session_scope
@@ -52,9 +53,20 @@ class ExtractPipeline(DatabaseStage):
 
 
 class AnalysePipeline:
-    """Relevance is pure and cheap: computed on every article, stored with it."""
+    """Relevance for every article; exercise mentions for the relevant ones (both pure)."""
+
+    def __init__(self, crawler):
+        self.gazetteer = load_gazetteer(crawler.settings.get("DRILLWATCH_CONFIG"))
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
 
     def process_item(self, item: PageItem, spider=None) -> PageItem:
         article = item.article
-        item.relevance = score_relevance(article.text, article.title or "", article.language)
+        title = article.title or item.hint_title or ""
+        item.relevance = score_relevance(article.text, title, article.language, gazetteer=self.gazetteer)
+        if item.relevance.relevant:
+            item.mentions = detect_mentions(article.text, article.published or item.hint_published,
+                                            self.gazetteer, title=title)
         return item
