@@ -54,11 +54,63 @@ def outlet_status(session: Session, outlet: str, now: datetime | None = None) ->
     finished = [r for r in runs if r.finished_at is not None]
     last = runs[0] if runs else None
     last_ok = next((r for r in finished if r.status == "ok"), None)
-    failures = 0
-    for run in finished:
-        if run.status == "ok":
-            break
-        failures += 1
+    failures, _ = _streak(finished)
     day = session.scalar(select(func.count()).select_from(Article).where(
         Article.outlet == outlet, Article.first_fetched_at >= now - timedelta(days=1)))
     return {"last_run": last, "last_success": last_ok, "consecutive_failures": failures, "articles_last_day": day}
+
+
+# --- for the daemon: failure streaks and crawl processes that died ----------------------------------
+
+def _streak(finished: list[CrawlRun]) -> tuple[int, datetime | None]:
+    """Failed runs since the last ok one (newest first in `finished`). Interrupted runs (the daemon was
+    stopped) are the operator's doing, not the outlet's: they neither count nor end the streak."""
+    failures, last_failure = 0, None
+    for run in finished:
+        if run.status == "ok":
+            break
+        if run.status == "interrupted":
+            continue
+        failures += 1
+        last_failure = last_failure or run.finished_at
+    return failures, last_failure
+
+
+def failure_streak(session: Session, outlet: str) -> tuple[int, datetime | None]:
+    """(consecutive failed runs, when the newest of them finished) for one outlet."""
+    finished = [r for r in recent_runs(session, outlet, limit=100) if r.finished_at is not None]
+    return _streak(finished)
+
+
+def process_runs(session: Session, outlet: str, pid: int, since: datetime) -> list[CrawlRun]:
+    """The runs a crawl process (by pid, started at or after `since`) opened for an outlet."""
+    return list(session.scalars(
+        select(CrawlRun).where(CrawlRun.outlet == outlet, CrawlRun.pid == pid, CrawlRun.started_at >= since)
+        .order_by(CrawlRun.id)))
+
+
+def set_status(session: Session, run_id: int, status: str, message: str) -> None:
+    """Overrule how a finished run was recorded (a crawl stopped for its time limit is a failure,
+    though Scrapy closed it as 'interrupted'); closes it too if it was still open."""
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id)
+                    .values(status=status, message=message,
+                            finished_at=func.coalesce(CrawlRun.finished_at, utcnow())))
+
+
+def record_dead_run(session: Session, outlet: str, trigger: str, pid: int | None, started_at: datetime,
+                    status: str, message: str) -> CrawlRun:
+    """A run row for a crawl process that died before it could open its own."""
+    run = CrawlRun(outlet=outlet, trigger=trigger, pid=pid, started_at=started_at, finished_at=utcnow(),
+                   status=status, message=message)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def open_runs(session: Session, trigger: str | None = None) -> list[CrawlRun]:
+    """Runs without a finish time (still running, or their process died unnoticed)."""
+    query = select(CrawlRun).where(CrawlRun.finished_at.is_(None)).order_by(CrawlRun.id)
+    if trigger:
+        query = query.where(CrawlRun.trigger == trigger)
+    return list(session.scalars(query))
+
