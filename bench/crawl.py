@@ -72,6 +72,8 @@ def write_config(directory: Path, base: str, pages: int) -> None:
 def child(mode: str, config: str, db: str) -> None:
     """Runs in a fresh process: one crawl, then prints pages, seconds and peak RSS as JSON."""
     from crawler.run import crawl
+    from storage.db import init_db, make_engine
+    init_db(make_engine(db))  # the spider itself skips links already stored: it needs the schema
     overrides = {"LOG_LEVEL": "ERROR"}
     if mode == "raw":
         overrides.update(ITEM_PIPELINES={}, DOWNLOADER_MIDDLEWARES={},

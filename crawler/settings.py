@@ -23,8 +23,20 @@ CONCURRENT_REQUESTS = _settings.crawl.concurrent_requests
 CONCURRENT_REQUESTS_PER_DOMAIN = _settings.crawl.concurrent_per_domain
 DOWNLOAD_DELAY = _settings.crawl.download_delay
 DRILLWATCH_BOILERPLATE_MIN_PAGES = _settings.extraction.boilerplate_min_pages
+DRILLWATCH_NEAR_DUPLICATE = _settings.dedup.near_duplicate
+DRILLWATCH_NUM_PERM = _settings.dedup.num_perm
+DRILLWATCH_SHINGLE_WORDS = _settings.dedup.shingle_words
+DRILLWATCH_LARGE_EDIT = _settings.dedup.large_edit
+DRILLWATCH_LSH = _settings.dedup.lsh
+DRILLWATCH_LSH_NAME = _settings.dedup.lsh_name
+DRILLWATCH_REVISIT_MIN = _settings.monitor.revisit_min
+DRILLWATCH_REVISIT_MAX = _settings.monitor.revisit_max
+DRILLWATCH_REVISIT_FACTOR = _settings.monitor.revisit_factor
+DRILLWATCH_MAX_AGE = _settings.monitor.max_age
+DRILLWATCH_REVISIT_SHARE = _settings.monitor.revisit_share
 
-# Extraction and storage are CPU/disk work; keep Scrapy's queue short so the pipeline keeps up.
+# Page analysis runs in this many worker processes (0: inline in the crawl process; default: one per core).
+DRILLWATCH_WORKERS = int(os.environ.get("DRILLWATCH_WORKERS", "-1"))
 CONCURRENT_ITEMS = 32
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("DRILLWATCH_LOG_LEVEL", "INFO")
@@ -32,11 +44,10 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.SeenUrlMiddleware": 590,
+    "crawler.middlewares.RevisitMiddleware": 590,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
-    "crawler.pipelines.AnalysePipeline": 200,
     "crawler.pipelines.StorePipeline": 300,
     "crawler.pipelines.ExercisePipeline": 400,
 }

@@ -3,7 +3,7 @@
 Each stage drops what it cannot use with a DropItem subclass, so Scrapy's stats count drops by reason.
 """
 from crawler.pipelines.exercises import ExercisePipeline
-from crawler.pipelines.extract import AnalysePipeline, ExtractPipeline, NoArticle
+from crawler.pipelines.extract import ExtractPipeline, NoArticle
 from crawler.pipelines.store import StorePipeline, to_article_data
 
-__all__ = ["ExtractPipeline", "AnalysePipeline", "StorePipeline", "ExercisePipeline", "NoArticle", "to_article_data"]
+__all__ = ["ExtractPipeline", "StorePipeline", "ExercisePipeline", "NoArticle", "to_article_data"]

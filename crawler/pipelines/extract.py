@@ -1,15 +1,15 @@
-"""Extraction stage: the page goes through the pure front door, with this outlet's learned template."""
+"""Analysis stage: each page goes through the pure front door (extract, relevance, exercise mentions)
+in worker processes, with this outlet's residue rules and learned template."""
 from __future__ import annotations
 
 from scrapy.exceptions import DropItem
 
-from config.load import find_outlet, load_gazetteer, load_outlets
+from config.load import find_outlet, load_outlets
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
 from crawler.signals import page_error
-from crawler.text.extract import ExtractOptions, extract_article
-from crawler.text.exercises import detect_mentions
-from crawler.text.relevance import score_relevance
+from crawler.text.extract import ExtractOptions
+from crawler.workers import AnalysisPool, default_workers
 from storage.boilerplate import template_keys
 from storage.db import init_db, session_scope
 
@@ -27,9 +27,16 @@ class ExtractPipeline(DatabaseStage):
         self.min_pages = crawler.settings.getint("DRILLWATCH_BOILERPLATE_MIN_PAGES", 4)
         self.options: dict[str, ExtractOptions] = {}
         self.uses: dict[str, int] = {}
+        workers = crawler.settings.getint("DRILLWATCH_WORKERS", -1)
+        self.pool = AnalysisPool.shared(crawler.settings.get("DRILLWATCH_CONFIG"),
+                                        default_workers() if workers < 0 else workers)
 
     def open_spider(self, spider=None) -> None:
         init_db(self.engine)
+
+    def close_spider(self, spider=None) -> None:
+        self.pool.release()
+        super().close_spider(spider)
 
     def options_for(self, outlet_name: str) -> ExtractOptions:
         # The template grows while a crawl stores pages: re-read it every REFRESH items.
@@ -42,31 +49,13 @@ class ExtractPipeline(DatabaseStage):
                 residue=outlet.residue, template_lines=frozenset(template), language=outlet.language)
         return self.options[outlet_name]
 
-    def process_item(self, item: PageItem, spider=None) -> PageItem:
-        article = extract_article(item.html, item.final_url, self.options_for(item.outlet))
-        if article is None or not article.text.strip():
+    async def process_item(self, item: PageItem, spider=None) -> PageItem:
+        result = await self.pool.analyse(item.html, item.final_url, self.options_for(item.outlet),
+                                         item.hint_title, item.hint_published)
+        if result.article is None:
             self.crawler.signals.send_catch_log(page_error, spider=self.crawler.spider, url=item.url,
                                                 kind="no_article", message="no article text found on the page")
             raise NoArticle(f"no article text on {item.url}")
-        item.article = article
-        return item
-
-
-class AnalysePipeline:
-    """Relevance for every article; exercise mentions for the relevant ones (both pure)."""
-
-    def __init__(self, crawler):
-        self.gazetteer = load_gazetteer(crawler.settings.get("DRILLWATCH_CONFIG"))
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def process_item(self, item: PageItem, spider=None) -> PageItem:
-        article = item.article
-        title = article.title or item.hint_title or ""
-        item.relevance = score_relevance(article.text, title, article.language, gazetteer=self.gazetteer)
-        if item.relevance.relevant:
-            item.mentions = detect_mentions(article.text, article.published or item.hint_published,
-                                            self.gazetteer, title=title)
+        item.article, item.relevance, item.mentions = result.article, result.relevance, list(result.mentions)
+        item.html = ""  # analysed: do not keep the page in memory while the item waits for storage
         return item

@@ -1,0 +1,79 @@
+"""A process pool for page analysis, so extraction never stalls the crawl.
+
+Scrapy fetches on one thread; trafilatura and the detectors are CPU-bound Python. Run inline they cap a
+crawl at the speed of extraction; in worker processes they run beside fetching on the other cores.
+Each worker loads the gazetteer once (initializer); a page costs one pickle of its HTML each way.
+"""
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+
+from config.gazetteer import Gazetteer
+from config.load import load_gazetteer
+from crawler.text.analyse import PageAnalysis, analyse_page
+from crawler.text.extract import ExtractOptions
+
+_worker_gazetteer: Gazetteer | None = None  # per worker process, set once by the initializer
+
+
+def _init_worker(config_dir: str | None) -> None:
+    global _worker_gazetteer
+    _worker_gazetteer = load_gazetteer(config_dir)
+
+
+def _analyse_in_worker(html: str, url: str, options: ExtractOptions, title_hint: str | None,
+                       published_hint: datetime | None) -> PageAnalysis:
+    return analyse_page(html, url, options, _worker_gazetteer, title_hint, published_hint)
+
+
+def default_workers() -> int:
+    return max(1, (os.cpu_count() or 1))
+
+
+class AnalysisPool:
+    """`workers=0` analyses inline (debugging, tiny crawls); otherwise a spawn-context process pool
+    (forking a process that runs a reactor and threads is not safe).
+
+    Several outlets crawl in one process: they share one pool (`shared`), closed by the last user."""
+
+    _shared: dict[tuple, list] = {}  # (config_dir, workers) -> [pool, users]
+
+    @classmethod
+    def shared(cls, config_dir: str | None, workers: int) -> "AnalysisPool":
+        entry = cls._shared.setdefault((config_dir, workers), [None, 0])
+        if entry[0] is None:
+            entry[0] = cls(config_dir, workers)
+        entry[1] += 1
+        return entry[0]
+
+    def release(self) -> None:
+        for key, entry in list(self._shared.items()):
+            if entry[0] is self:
+                entry[1] -= 1
+                if entry[1] <= 0:
+                    del self._shared[key]
+                    self.close()
+                return
+        self.close()
+
+    def __init__(self, config_dir: str | None, workers: int):
+        self.gazetteer = load_gazetteer(config_dir)
+        self.executor = None
+        if workers > 0:
+            self.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=_init_worker, initargs=(config_dir,))
+
+    async def analyse(self, html: str, url: str, options: ExtractOptions, title_hint: str | None = None,
+                      published_hint: datetime | None = None) -> PageAnalysis:
+        if self.executor is None:
+            return analyse_page(html, url, options, self.gazetteer, title_hint, published_hint)
+        future = self.executor.submit(_analyse_in_worker, html, url, options, title_hint, published_hint)
+        return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
