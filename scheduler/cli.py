@@ -80,16 +80,31 @@ def crawl(ctx: Context, outlets, verbose, as_json):
     summarise_runs(ctx, run_ids, as_json, "crawl")
 
 
+DEMO_PORT = 8765
+
+
+def start_demo_server(port: int):
+    """The demo's URLs are the articles' identity: a stable port keeps repeated demos in one database
+    free of duplicates. Falls back to a free port when that one is taken."""
+    from crawler.demo.server import SITES_DIR, DemoServer
+
+    try:
+        return DemoServer(SITES_DIR, port=port).start()
+    except OSError:
+        click.echo(f"port {port} is taken; serving the demo on a free port (articles get new URLs)", err=True)
+        return DemoServer(SITES_DIR, port=0).start()
+
+
 @cli.command()
+@click.option("--port", default=DEMO_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the demo outlets on 127.0.0.1.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @output_options
 @click.pass_obj
-def demo(ctx: Context, verbose, as_json):
+def demo(ctx: Context, port, verbose, as_json):
     """Serve the bundled offline demo outlets on 127.0.0.1 and crawl them once."""
-    from crawler.demo.server import SITES_DIR, DemoServer
-
     ctx.engine()
-    with DemoServer(SITES_DIR) as server:
+    with start_demo_server(port) as server:
         os.environ["DRILLWATCH_DEMO_URL"] = server.url
         if not as_json:
             click.echo(f"demo outlets served at {server.url}/ ; database {ctx.db_url}", err=True)
@@ -137,12 +152,14 @@ def _entry_kinds(outlet) -> str:
 
 @cli.command()
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
-@click.option("--outlet", help="Only this outlet.")
+@click.option("--outlet", help="Only stories this outlet carried (the row is its copy; copies counts all outlets).")
 @click.option("--relevant-only", is_flag=True, help="Only articles judged on topic.")
 @output_options
 @click.pass_obj
 def articles(ctx: Context, limit, outlet, relevant_only, as_json):
-    """List stored articles, one row per story (newest first) with its number of copies."""
+    """List stored articles, one row per story (newest first) with its number of copies across outlets.
+
+    The row is the story's origin (its earliest copy); `drillwatch show ID` lists the other copies."""
     if outlet and outlet not in {o.name for o in load_outlets(ctx.config)}:
         with session_scope(ctx.engine()) as session:
             if not queries.count_articles(session, outlet):
