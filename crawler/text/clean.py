@@ -1,0 +1,505 @@
+"""Residue cleaning of extracted article text (pure).
+
+The input is trafilatura's plain text: one paragraph, heading or list item per line. Every rule here
+drops whole lines, never parts of them, and only lines that either match a clutter pattern in full
+(anchored, so a sentence that merely mentions "advertisement" stays) or are clearly short
+non-sentence residue. One small predicate per clutter family; ``clean_text`` applies them all.
+
+Line families (seen on the seeds and the benchmark pages): ad labels, counters, rating widgets,
+comment forms, syndication disclaimers, "Source link" / "Read more" / teaser labels, share bars,
+newsletter and follow calls, copyright and legal footers, CDATA and placeholder debris, site
+verification tokens, contact lines, timestamp and reading-time lines.
+Block rules (a line's neighbours decide): the headline repeated on top, related-news blocks made of
+the page's link texts, long navigation menus, widget stubs after the last sentence, and a lone
+"Moscow:" dateline merged into its paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, NamedTuple
+
+__all__ = [
+    "CleanContext",
+    "clean_text",
+    "is_residue_line",
+    "residue_family",
+    "RESIDUE_RULES",
+    "normalise_line",
+]
+
+
+def _full(pattern: str) -> re.Pattern[str]:
+    """A case-insensitive pattern meant for ``fullmatch`` on a stripped line."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_WORD = re.compile(r"\w+")
+_SPACES = re.compile(r"\s+")
+# punctuation and symbols that decorate labels: "- ADVERTISEMENT -", "[Related: ...]", "» Read more"
+_DECOR = " \t-–—|•·*»«>#:[](){}…."
+
+
+def normalise_line(line: str) -> str:
+    """Casefolded, single-spaced, decoration-stripped form of a line, for comparisons."""
+    return _SPACES.sub(" ", line).strip(_DECOR + "\u00a0").casefold()
+
+
+def _words(line: str) -> list[str]:
+    return _WORD.findall(line)
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？]['\"”’»)\]]*$")
+
+
+class Line(NamedTuple):
+    """A line as the family predicates see it, computed once."""
+
+    raw: str  # stripped, as extracted (keeps markup debris and case)
+    norm: str  # normalise_line(raw)
+    words: int  # number of \w+ tokens
+
+    @classmethod
+    def of(cls, raw: str) -> "Line":
+        raw = raw.strip()
+        return cls(raw, normalise_line(raw), len(_words(raw)))
+
+
+# --- one predicate per clutter family ------------------------------------------------------------
+
+_AD_LABEL = _full(
+    r"(advertisement|advertising|advert|ads?|sponsor(ed|s)?( (content|post|links?|stories))?"
+    r"|sponsored by .{1,40}|promoted( content| stories)?|paid (post|content|partner)|partner content"
+    r"|anzeige|werbung|publicidad|publicidade|publicité|reklama|реклама|广告|story continues below"
+    r"( (this )?(advertisement|ad))?|article continues below( (this )?(advertisement|ad))?"
+    r"|continue reading below|skip (this )?ad)"
+)
+
+
+def is_ad_label(line: Line) -> bool:
+    """"ADVERTISEMENT", "Sponsor", "Story continues below advertisement"."""
+    return bool(_AD_LABEL.fullmatch(line.norm))
+
+
+_ONE_COUNT = (
+    r"([\d.,]+\s*[kmb]?(\s+(comments?|shares?|views?|likes?|reactions?|votes?|replies|reads|points?))?"
+    r"|(comments?|shares?|views?|likes?|replies)\s*[:(]?\s*[\d.,]+\s*[kmb]?\)?)"
+)
+_COUNTER = _full(_ONE_COUNT + r"(\s+" + _ONE_COUNT + r")*")
+
+
+def is_counter(line: Line) -> bool:
+    """Bare counters of social widgets: "0", "3K", "0 3K", "12 comments", "Shares: 4"."""
+    return bool(_COUNTER.fullmatch(line.norm))
+
+
+_RATING = _full(
+    r".{0,40}\bavg\.? rating\b.{0,60}|rate this (article|story|post|page)\W*.{0,40}"
+    r"|(click to rate this post|no votes so far|be the first to rate this post).{0,60}"
+    r"|(rating|average rating|vote count)\s*:?\s*[\d.,/ ]+(\s*\(?\d+ votes?\)?)?"
+)
+
+
+def is_rating_widget(line: Line) -> bool:
+    """"0.00 avg. rating (0% score) - 0 votes", "Rate this article", "No votes so far!"."""
+    return bool(_RATING.fullmatch(line.norm))
+
+
+_COMMENT_FORM = _full(
+    r"(leave|post|add|write|submit) (a |your )?(reply|comment|response)s?( cancel reply)?"
+    r"|cancel reply|comments?|\d* ?comments? (are closed|closed)|join the (discussion|conversation)"
+    r"|your email address will not be published\.?( required fields are marked\s*\*?)?"
+    r"|required fields are marked\s*\*?|(name|e-?mail|website|comment)\s*\*?"
+    r"|save my name, e-?mail, and website in this browser for the next time i comment\.?"
+    r"|you must be (logged|signed) in to post a comment\.?|be the first to comment\W*"
+    r"|(tell us|let us know) what (you|u) think\W*|show comments|view comments|load(ing)? comments\W*"
+    r"|notify me of (follow-up comments|new posts).{0,40}|this site uses akismet to reduce spam.{0,80}"
+)
+
+
+def is_comment_form(line: Line) -> bool:
+    """"Leave a Reply", "Your email address will not be published. Required fields are marked *"."""
+    return bool(_COMMENT_FORM.fullmatch(line.norm))
+
+
+# Outlets word the wire disclaimer differently ("not been edited by NDTV staff", "auto-generated
+# from a syndicated feed", "published from a wire agency feed without modifications", "auto-aggregated
+# by a computer program"), so the rule looks for any of these cues in a short line about the story.
+# "The transcript has not been edited by the ministry" names no staff and no feed, and stays.
+_SYNDICATION_CUE = re.compile(
+    r"syndicated (news )?feed|wire (agency )?feed|news agency feed|agency feeds?|auto-?aggregated"
+    r"|not been (created or )?edited by .{1,40}\bstaff\b|(except for|only) the headline"
+    r"|without modifications? to the text",
+    re.IGNORECASE,
+)
+_SYNDICATION_TOPIC = re.compile(r"\b(story|article|report|headline|content|copy|text|news)\b", re.IGNORECASE)
+
+
+_SYNDICATION_WORDS = ("feed", "edited", "aggregated", "headline", "modification")
+
+
+def is_syndication_note(line: Line) -> bool:
+    """"(Except for the headline, this story has not been edited by NDTV staff and is published
+    from a syndicated feed.)" in any outlet's words."""
+    if not any(word in line.norm for word in _SYNDICATION_WORDS):  # skips the regexes for most lines
+        return False
+    return bool(_SYNDICATION_CUE.search(line.norm)) and bool(_SYNDICATION_TOPIC.search(line.norm))
+
+
+_READ_MORE = _full(
+    # a bare link label
+    r"(source( link)?|via|original (article|story|post)|read (the )?(full|original|whole|complete) "
+    r"(story|article|report)( here| at .{1,60})?|read more( here| at .{1,60})?|read on|read also"
+    r"|also read|continue reading( the main story| below| here)?|see more|see also|more|related"
+    r"|full story|click here( to read more)?|more (stories|news|articles) from .{1,40}|more on this( story)?"
+    r"|view (original|source)|source url"
+    # section labels that open a block of teasers
+    r"|related (posts|articles|stories|news|coverage|content|links|reading|topics)|you (may|might) also like"
+    r"|(also|recommended|suggested) for you|recommended( stories| articles| reading)?|don'?t miss( this)?"
+    r"|most (read|popular|viewed|shared)( .{1,30})?|popular (on|in) .{1,30}|trending( now| stories)?"
+    r"|top stories|latest (news|stories|posts|articles)|editor'?s picks?|explore further|further reading"
+    r"|in other news|more (news|stories|articles|videos)|more from .{1,40}|what to read next|up next"
+    r"|tags?|filed under|categories|topics)"
+    # taxonomy lines: "Tags: China, Russia", "Tagged china russia relations, NORAD"
+    r"|(tags?|categories|category|topics|keywords)\s*:\s*.{1,200}|(tagged( with| in)?|filed under)\s*:?\s+.{1,200}"
+    # a label followed by a teaser headline: "Read more: ...", "Related: ...", "Read More “...” »"
+    r"|(read more|read also|also read|see more|see also|related( articles?| stories| posts?| news| coverage"
+    r"| content| reading| links?)?|more|also|watch|listen|recommended|don'?t miss|must read|trending"
+    r"|top story|editor'?s picks?|more from .{1,40}|more on .{1,40})\s*[:|]\s*.{1,200}"
+    r"|(read more|continue reading|read the rest)\s*[“\"«].{1,200}[”\"»]\s*(»|›|→)?"
+    # "Also on rt.com ..." style cross-promotion
+    r"|also on [\w-]+\.[a-z.]{2,10}\b.{0,200}"
+)
+# attribution labels: "SOURCE: Al Jazeera News", "Photo credit: ..." (agency detection saw them first)
+_ATTRIBUTION = _full(r"(sources?|via|credits?|photo credit|image credit|image source|photo)\s*:\s*.{1,80}")
+
+
+def is_read_more(line: Line) -> bool:
+    """"Source link", "Read more: ...", "Read More “Headline” »", "Continue reading", "Related: ..."."""
+    if _READ_MORE.fullmatch(line.norm):
+        return True
+    return line.words <= 8 and bool(_ATTRIBUTION.fullmatch(line.norm))
+
+
+_SOCIAL_WORDS = frozenset(
+    "share shares sharing this article story post page on via tweet email e mail print facebook twitter x "
+    "whatsapp linkedin reddit telegram pinterest tumblr vk vkontakte weibo wechat line messenger copy link "
+    "save bookmark reprints reprint order permissions comment comments flipboard pocket sms more options "
+    "gmail outlook it with friend friends".split()
+)
+_SHARE_PROMPT = _full(
+    r"(share|like) this (story|article|post)\?.{0,60}|share (this|the) (story|article|post|page)( with .{1,30})?\W*"
+    r"|(please )?share (it )?with (your )?friends?\W*|sharing is caring\W*|tell a friend\W*"
+)
+
+
+def is_share_prompt(line: Line) -> bool:
+    """Share bars ("Share on Facebook", "Facebook Twitter WhatsApp Email") and share calls."""
+    if all(word in _SOCIAL_WORDS for word in _words(line.norm)):
+        return True
+    return bool(_SHARE_PROMPT.fullmatch(line.norm))
+
+
+_CALL_TO_ACTION = _full(
+    r"(sign up|signup|subscribe|click here|tap here|get (the|our) .{0,60}(newsletters?|app|inbox|alerts)"
+    r"|download (the|our) .{0,40}app|follow (us|[\w.'’ -]{1,60}) on (twitter|facebook|instagram|x|telegram"
+    r"|youtube|linkedin|tiktok|threads|bluesky)|join (us|our)|thanks for (signing up|subscribing"
+    r"|reading|your (feedback|interest))|keep an eye on your inbox|there was an error processing"
+    r"|support (our|independent|quality) (journalism|reporting)|become a (member|subscriber|patron)"
+    r"|have a (news )?tip\?|send (us )?(your |a )?(news )?tips?|already a subscriber\?"
+    r"|if you (enjoyed|liked|value) (this|our) (article|story|journalism|reporting)"
+    r"|get (the latest|breaking) .{0,40}(delivered|in your inbox|straight to)"
+    r"|we'?d like to hear (what you think|from you)|to continue reading|log ?in to continue"
+    r"|get .{0,30} on the go|listen to (this|the) (article|story))(?!\w).{0,300}"
+)
+# UI error messages; short, so "An error occurred in the launch sequence, officials said" stays
+_UI_ERROR = _full(
+    r"(an error (has )?occurred|something went wrong|please try again( later)?|oops|sorry)\W*.{0,60}"
+    r"|(audio|video) (is )?(not available|loading).{0,40}"
+)
+_NEWSLETTER_CUE = re.compile(r"\bnewsletters?\b|\binbox\b", re.IGNORECASE)
+_SIGNUP_CUE = re.compile(r"\b(sign(ing)? up|subscrib\w*|delivered|register)\b", re.IGNORECASE)
+
+
+def is_call_to_action(line: Line) -> bool:
+    """Newsletter boxes, app promos, "Follow us on X", subscription errors, tip lines."""
+    if _CALL_TO_ACTION.fullmatch(line.norm):
+        return True
+    if line.words <= 12 and _UI_ERROR.fullmatch(line.norm):
+        return True
+    return bool(_NEWSLETTER_CUE.search(line.norm)) and bool(_SIGNUP_CUE.search(line.norm))
+
+
+# "Copyright disputes rose in 2023." is a sentence; a footer starts with the sign, or names a year or
+# a (capitalised, hence matched on the raw line) holder right after the word.
+_COPYRIGHT_START = re.compile(r"[\W_]*(©|\([cC]\)|(?i:copyright)\s*(©|\([cC]\))?\s*(\d{4}|[A-Z])).{0,300}")
+_LEGAL_CUE = re.compile(
+    r"all rights reserved|protected by intellectual property rights|intellectual property rights owned by"
+    r"|without (the )?(prior )?(express )?written (consent|permission) of"
+    r"|may not be (re)?published, broadcast|for your personal,? non-commercial use only"
+    r"|governed by our subscriber agreement|\bcopyright\s+(©\s*)?(19|20)\d{2}\b",
+    re.IGNORECASE,
+)
+
+
+_LEGAL_WORDS = ("reserved", "intellectual", "written", "broadcast", "commercial", "subscriber", "copyright")
+
+
+def is_copyright_footer(line: Line) -> bool:
+    """"All rights reserved. Copyright Agence France-Presse. ...", "© 2024 Reuters", reprint notices,
+    "This material may not be published, broadcast, rewritten or redistributed."."""
+    if line.words <= 40 and _COPYRIGHT_START.fullmatch(line.raw):
+        return True
+    return any(word in line.norm for word in _LEGAL_WORDS) and bool(_LEGAL_CUE.search(line.norm))
+
+
+_MARKUP_DEBRIS = _full(r"(\]\]>|<!\[cdata\[|\]\]&gt;|&[a-z]+;|<[^>]{0,80}>|\{\{[^}]*\}\}|\s)+")
+_PLACEHOLDER = _full(
+    r"(waiting for (the )?response to load|loading( comments| video| content| more)?|please wait"
+    r"|javascript (is )?(required|disabled).{0,80}|(please )?enable javascript.{0,80}"
+    r"|your browser does not support .{0,60}|this (video|content|embed) (is )?(not available|unavailable).{0,60}"
+    r"|image:? .{0,3}|photo:? .{0,3}|video|play video|watch video|embed|click to expand|view (gallery|photos?))\W*"
+)
+
+
+def is_markup_debris(line: Line) -> bool:
+    """"]]>", stray tags and entities, "Waiting for response to load…", "Loading..."."""
+    return bool(_MARKUP_DEBRIS.fullmatch(line.raw)) or bool(_PLACEHOLDER.fullmatch(line.norm))
+
+
+_VERIFICATION = _full(
+    r"(google|bing|yandex|msvalidate|baidu|facebook-domain|pinterest|norton|p:domain)[\w-]*"
+    r"(-verification|_verify|verify)\b.{0,120}|google[0-9a-f]{8,}\.html"
+)
+
+
+def is_site_verification(line: Line) -> bool:
+    """"google-site-verification: google037b30823fc02426.html"."""
+    return bool(_VERIFICATION.fullmatch(line.norm))
+
+
+_CONTACT_ONLY = _full(
+    r"(\S+@\S+\.\w+|https?://\S+|www\.\S+|(twitter|x|instagram|facebook)\.com/\S+|@\w{2,30})"
+    r"([\s,;|/]+(\S+@\S+\.\w+|https?://\S+|www\.\S+|(twitter|x|instagram|facebook)\.com/\S+|@\w{2,30}))*"
+)
+_CONTACT_LINE = _full(
+    r"(e-?mail|write to|contact|reach|follow|you can reach|tweet)\b.{0,120}"
+    r"(\S+@\S+\.\w+|(?<!\w)@\w{2,30}|https?://\S+).{0,120}"
+)
+
+
+def is_contact_line(line: Line) -> bool:
+    """Bare URLs, e-mail addresses, handles, and "Write to X at x@y.com" / "Follow her @handle"."""
+    return bool(_CONTACT_ONLY.fullmatch(line.norm)) or bool(_CONTACT_LINE.fullmatch(line.norm))
+
+
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
+_PAREN_TAG = re.compile(r"\([a-z][\w .-]{1,30}\)", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+_STAMP_PREFIX = _full(
+    r"(updated|last updated|published|first published|posted|posted on|last modified|modified|date"
+    r"|created|issued|aktualisiert|veröffentlicht|publié le|mis à jour|publicado|atualizado|opublikowano"
+    r"|обновлено|опубликовано)\b\s*:?\s*.{0,60}"
+)
+_READING_TIME = _full(
+    r"(\d+\s*(-\s*)?(min(ute)?s?|mins?)\.?\s*(read|reading|de lectura|de leitura|lesezeit|чтения))"
+    r"|((estimated )?reading time|read time|tempo de leitura|tiempo de lectura|temps de lecture|lesezeit"
+    r"|время чтения)\s*:?\s*.{0,20}"
+)
+
+
+def is_timestamp_line(line: Line) -> bool:
+    """Lines that only carry a date or time: "Updated at 1:23 p.m.", "- Published 18 November 2019",
+    "segunda-feira, 22 de janeiro de 2018 às 0:13", "By user 2024-08-20 13:52:30 0 2K",
+    "Tempo de leitura: 1 minuto". Datelines with an agency tag and sentences ("Drills began at 10:30
+    on July 14, 2024.") stay."""
+    norm, size = line.norm, len(line.norm.split())
+    if _PAREN_TAG.search(norm):  # "BEIJING, July 14, 2024 11:30 (Xinhua) --" is a dateline
+        return False
+    if size <= 8 and _CLOCK.search(norm) and _YEAR.search(norm) and not _SENTENCE_END.search(line.raw):
+        return True
+    if _STAMP_PREFIX.fullmatch(norm) and (_YEAR.search(norm) or _CLOCK.search(norm)):
+        return True
+    return bool(_READING_TIME.fullmatch(norm))
+
+
+# (family, most words a line of it has, predicate). The word cap skips the regexes for article
+# paragraphs, which are longer than any residue except the copyright footers.
+RESIDUE_RULES: tuple[tuple[str, int, Callable[[Line], bool]], ...] = (
+    ("ad_label", 8, is_ad_label),
+    ("counter", 10, is_counter),
+    ("rating_widget", 20, is_rating_widget),
+    ("comment_form", 25, is_comment_form),
+    ("syndication_note", 45, is_syndication_note),
+    ("read_more", 45, is_read_more),
+    ("share_prompt", 12, is_share_prompt),
+    ("call_to_action", 45, is_call_to_action),
+    ("copyright_footer", 120, is_copyright_footer),
+    ("markup_debris", 20, is_markup_debris),
+    ("site_verification", 10, is_site_verification),
+    ("contact_line", 40, is_contact_line),
+    ("timestamp_line", 12, is_timestamp_line),
+)
+
+
+def residue_family(raw: str) -> str | None:
+    """Name of the clutter family a line belongs to, or None for article text."""
+    line = Line.of(raw)
+    if not line.norm:  # only decoration left: "|", "»", "***"
+        return "empty"
+    return next((name for name, cap, rule in RESIDUE_RULES if line.words <= cap and rule(line)), None)
+
+
+def is_residue_line(raw: str) -> bool:
+    """True when the whole line is clutter of a known family."""
+    return residue_family(raw) is not None
+
+
+# --- block rules: a line's neighbours decide ----------------------------------------------------
+
+_BULLET = "-•*· "
+
+
+def is_headline_like(line: str) -> bool:
+    """Short, unpunctuated line: a headline, a section label or a menu entry, not a sentence."""
+    text = line.strip().lstrip(_BULLET).strip()
+    words = _words(text)
+    return 0 < len(words) <= 20 and not _SENTENCE_END.search(text) and not text.endswith((",", ";", ":"))
+
+
+def is_link_line(line: str, link_texts: frozenset[str]) -> bool:
+    """The whole line is the text of a link on the page, or it is a list item that starts with one
+    (a teaser "headline + dek"). A paragraph that merely opens with a linked phrase is not."""
+    norm = normalise_line(line.lstrip(_BULLET))
+    if norm in link_texts:
+        return True
+    if not is_list_item(line):
+        return False
+    tokens = norm.split(" ")
+    return any(" ".join(tokens[:i]) in link_texts for i in range(3, min(len(tokens), 25)))
+
+
+def is_list_item(line: str) -> bool:
+    """trafilatura renders <li> as "- item"."""
+    return line.lstrip().startswith(("- ", "• "))
+
+
+def _runs(flags: list[bool]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of consecutive True flags."""
+    start = None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            yield start, i
+            start = None
+
+
+def drop_link_blocks(lines: list[str], link_texts: frozenset[str], min_links: int = 3) -> list[str]:
+    """Related-news blocks ("Space News from SpaceDaily.com" + linked headlines, "DON'T MISS" +
+    links): in runs of headline-like or linked lines holding at least ``min_links`` page links, the
+    links go, and so do the labels right above them; an article's own list next to the block stays.
+    Needs the page's link texts: without them nothing is dropped."""
+    if not link_texts:
+        return lines
+    links = [is_link_line(line, link_texts) for line in lines]
+    keep = [True] * len(lines)
+    for start, end in _runs([link or is_headline_like(line) for link, line in zip(links, lines)]):
+        if sum(links[start:end]) < min_links:
+            continue
+        for i in range(start, end):
+            label = i + 1 < end and links[i + 1] and not is_list_item(lines[i])
+            keep[i] = not (links[i] or label)
+    return [line for line, kept in zip(lines, keep) if kept]
+
+
+def is_stub(line: str, max_words: int = 5) -> bool:
+    """A few words without sentence punctuation that are not an item of the article's own lists."""
+    return len(_words(line)) <= max_words and not _SENTENCE_END.search(line) and not is_list_item(line)
+
+
+def drop_trailing_stubs(lines: list[str], max_lines: int = 3) -> list[str]:
+    """Widget leftovers after the last sentence ("Îmi place 0 Comentează Distribuie", a lone
+    "Tags"): up to ``max_lines`` trailing stubs."""
+    end = len(lines)
+    while end > 1 and len(lines) - end < max_lines and is_stub(lines[end - 1]):
+        end -= 1
+    return lines[:end]
+
+
+_DATELINE_STUB = re.compile(r"[A-Z][\w.'’ -]{1,30}:")
+
+
+def merge_dateline_stub(lines: list[str]) -> list[str]:
+    """A dateline alone on the first line ("Moscow:") joins the paragraph it introduces."""
+    if len(lines) > 1 and _DATELINE_STUB.fullmatch(lines[0]) and len(_words(lines[0])) <= 4 and not is_list_item(lines[1]):
+        return [f"{lines[0]} {lines[1]}"] + lines[2:]
+    return lines
+
+
+def drop_menu_runs(lines: list[str], min_run: int = 10, max_words: int = 4) -> list[str]:
+    """Navigation menus leaked into the text: runs of ``min_run``+ consecutive lines of at most
+    ``max_words`` words without sentence punctuation. Article lists are rarely that long and terse."""
+    out: list[str] = []
+    run: list[str] = []
+    for line in lines + [""]:
+        if line and len(_words(line)) <= max_words and not _SENTENCE_END.search(line.strip()):
+            run.append(line)
+            continue
+        out.extend(run if len(run) < min_run else [])
+        run = []
+        if line:
+            out.append(line)
+    return out
+
+
+def _title_variants(titles: Iterable[str | None]) -> set[str]:
+    """Normalised titles plus their parts around site-name separators ("Title | Site")."""
+    variants: set[str] = set()
+    for title in titles:
+        if not title:
+            continue
+        variants.add(normalise_line(title))
+        for part in re.split(r"\s+[|–—-]\s+|\s+::\s+", title):
+            if len(_words(part)) >= 3:
+                variants.add(normalise_line(part))
+    return {v for v in variants if v}
+
+
+def drop_title_lines(lines: list[str], titles: Iterable[str | None], window: int = 3) -> list[str]:
+    """The headline repeated as the first line(s): it is stored in ``Article.title`` already."""
+    variants = _title_variants(titles)
+    if not variants:
+        return lines
+    head = [line for line in lines[:window] if normalise_line(line) not in variants]
+    return head + lines[window:]
+
+
+# --- the whole pass ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CleanContext:
+    """What the cleaner knows about the page besides its text."""
+
+    titles: tuple[str, ...] = ()  # headline candidates (meta title, og:title, h1)
+    residue: tuple[re.Pattern[str], ...] = ()  # per-outlet extra patterns, searched per line
+    link_texts: frozenset[str] = frozenset()  # normalised texts of the page's links
+
+
+def clean_text(text: str, context: CleanContext | None = None) -> str:
+    """Drop residue lines from an extracted text; returns one paragraph per line ("\\n")."""
+    context = context or CleanContext()
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [
+        line
+        for line in lines
+        if line and not is_residue_line(line) and not any(p.search(line) for p in context.residue)
+    ]
+    lines = drop_title_lines(lines, context.titles)
+    lines = drop_link_blocks(lines, context.link_texts)
+    lines = drop_menu_runs(lines)
+    lines = drop_trailing_stubs(lines)
+    lines = merge_dateline_stub(lines)
+    return "\n".join(lines)

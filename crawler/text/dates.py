@@ -1,0 +1,148 @@
+"""Publication dates (pure): markup string, URL path, wire dateline. All results are tz-aware UTC.
+
+Order of trust, applied by ``published_date``: a date read from the page markup (meta tags, JSON-LD,
+<time>, via htmldate), then a date in the URL path (/2024/07/25/), then a dateline at the top of the
+text ("Moscow, Oct 14 (AFP) Oct 14, 2024", "ZHANJIANG, July 14 (Xinhua) --"). A dateline without a
+year takes the latest such day not after ``reference`` (the fetch time).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+
+__all__ = ["parse_datetime", "date_from_url", "date_from_dateline", "is_dateline", "has_month_day", "published_date"]
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+
+# "Oct 14, 2024", "July 14", "14 July 2024"
+_MONTH_DAY = re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d{2}))?\b", re.I)
+_DAY_MONTH = re.compile(r"\b(?P<day>\d{1,2})\s+" + _MONTH + r"(?:,?\s+(?P<year>(?:19|20)\d{2}))?\b", re.I)
+
+# A dateline opens the story with a place (one to three capitalised words, maybe ", State") and then a
+# date ("Moscow, Oct 14 (AFP)", "MOSCOW, July 25. /TASS/."), a one-word wire tag ("WASHINGTON (AP) —")
+# or a dash ("BEIJING -- "). "Click to share (Opens in new window)" has no such shape.
+_PLACE = r"[A-Z][\w.'’-]*(?:[ -][A-Z][\w.'’-]*){0,2}"
+_DATELINE = re.compile(
+    rf"\s*{_PLACE}(?:,\s*{_PLACE})?"
+    rf"(?:,\s*(?i:{_MONTH})\s+\d{{1,2}}\b|\s*\([A-Z][A-Za-z-]{{1,15}}\)\s*(?:[-—–:]|$)|\s+(?:--|—|–)\s)"
+)
+
+# /2024/07/25/, /2024-07-25-, /20240725/ ; the year must look like a year
+_URL_DATE = (
+    re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$|[-_])"),
+    re.compile(r"[/_-]((?:19|20)\d{2})-(\d{2})-(\d{2})(?:[/_.-]|$)"),
+    re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})(?:/|$|[-_])"),
+)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Naive times are taken as UTC (the markup gave no offset)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _at_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """ISO 8601 date or date-time (as htmldate returns it) -> UTC datetime; None if unreadable."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)  # +0300 -> +03:00
+    try:
+        return _utc(datetime.fromisoformat(text))
+    except ValueError:
+        return None
+
+
+def date_from_url(url: str | None) -> datetime | None:
+    """A full date in the URL path: /2024/07/25/, /2024-07-25, /20240725/ (midnight UTC)."""
+    if not url:
+        return None
+    for pattern in _URL_DATE:
+        for match in pattern.finditer(url):
+            found = _safe_date(*(int(group) for group in match.groups()))
+            if found:
+                return _at_midnight(found)
+    return None
+
+
+def _date_in(text: str, reference: datetime) -> date | None:
+    """The most complete "month day[, year]" / "day month[ year]" in a short text."""
+    matches = [m for pattern in (_MONTH_DAY, _DAY_MONTH) for m in pattern.finditer(text)]
+    if not matches:
+        return None
+    best = max(matches, key=lambda m: (m.group("year") is not None, -m.start()))
+    month, day = _MONTHS[best.group("month").lower()], int(best.group("day"))
+    if best.group("year"):
+        return _safe_date(int(best.group("year")), month, day)
+    return _latest_before(month, day, reference.date())
+
+
+def _latest_before(month: int, day: int, reference: date) -> date | None:
+    """Year-less dateline: the latest such day not after the reference (stories are not from the future)."""
+    for year in (reference.year, reference.year - 1):
+        found = _safe_date(year, month, day)
+        if found and found <= reference + timedelta(days=1):
+            return found
+    return None
+
+
+def is_dateline(line: str) -> bool:
+    """Does the line open like a wire dateline ("Moscow, Oct 14 (AFP)", "WASHINGTON (AP) —")?"""
+    return bool(_DATELINE.match(line))
+
+
+def has_month_day(text: str) -> bool:
+    """Does the text name a day of a month ("Oct 14", "14 July")?"""
+    return bool(_MONTH_DAY.search(text) or _DAY_MONTH.search(text))
+
+
+def date_from_dateline(text: str, reference: datetime, max_lines: int = 4) -> datetime | None:
+    """Date of a wire dateline in the first lines of the text, midnight UTC."""
+    for line in text.strip().splitlines()[:max_lines]:
+        if is_dateline(line):
+            found = _date_in(line[:160], reference)
+            if found:
+                return _at_midnight(found)
+    return None
+
+
+def published_date(markup: str | None, url: str | None, text: str, reference: datetime) -> datetime | None:
+    """First date found: markup, then URL, then dateline; never later than the reference."""
+    for found in (parse_datetime(markup), date_from_url(url), date_from_dateline(text, reference)):
+        if found and found <= _utc(reference) + timedelta(days=1):
+            return found
+    return None

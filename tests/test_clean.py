@@ -1,0 +1,145 @@
+"""Residue rules: each clutter family goes, in several phrasings; article sentences that look alike stay."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crawler.text.clean import CleanContext, clean_text, residue_family
+
+CLUTTER = {
+    "ad_label": ["ADVERTISEMENT", "Advertisement", "- Advertisement -", "Sponsor", "Sponsored content",
+                 "Story continues below advertisement"],
+    "counter": ["0", "3K", "0 3K", "1.2M", "12 comments", "Shares: 4"],
+    "rating_widget": ["0.00 avg. rating (0% score) - 0 votes", "4.50 avg. rating (89% score) - 12 votes",
+                      "Rate this article:", "No votes so far! Be the first to rate this post."],
+    "comment_form": ["Leave a Reply", "Leave a Reply Cancel reply", "Leave a comment",
+                     "Your email address will not be published. Required fields are marked *",
+                     "Required fields are marked *", "Name *", "Post Comment", "Comments are closed.",
+                     "Save my name, email, and website in this browser for the next time I comment."],
+    "syndication_note": [
+        "(Except for the headline, this story has not been edited by NDTV staff and is published from a syndicated feed.)",
+        "This story has not been edited by Business Standard staff and is auto-generated from a syndicated feed.",
+        "(This story has not been edited by Devdiscourse staff and is auto-generated from a syndicated feed.)",
+        "Disclaimer: This story is auto-aggregated by a computer program and has not been created or edited by Outlook staff.",
+        "This story is published from a wire agency feed without modifications to the text. Only the headline has been changed.",
+    ],
+    "read_more": ["Source link", "Source", "Read More “Russian And Chinese Bombers Patrol Near Alaska” »",
+                  "Read more: Alibaba poised to launch record-breaking listing", "READ MORE: China plague outbreak confirmed",
+                  "Related: The 15 Weirdest Galaxies in Our Universe", "[Related: Salesforce Dreamforce Keynote]",
+                  "Continue reading", "Continue reading the main story", "You may also like...", "DON'T MISS",
+                  "Most read in world news", "Related Posts", "Also on rt.com Journalists threatened with arrest",
+                  "SOURCE: Al Jazeera News", "Tags: China, Russia, Vostok", "Tagged china russia relations, NORAD"],
+    "share_prompt": ["Share this:", "Share on Facebook", "Facebook Twitter WhatsApp Email", "Print",
+                     "Like this story? Share it with a friend!"],
+    "call_to_action": ["Sign up for our daily newsletter", "Subscribe Free To Our Daily Newsletters",
+                       "Click here to subscribe to The Paradigm Newsletter",
+                       "Get the latest updates right in your inbox. Subscribe to NJ.com’s newsletters.",
+                       "Follow us on Telegram", "Follow The New York Times Opinion section on Facebook and Twitter.",
+                       "Thanks for signing up!", "There was an error processing your subscription.",
+                       "An error has occurred, please try again later."],
+    "copyright_footer": [
+        "All rights reserved. Copyright Agence France-Presse. Sections of the information displayed on this page "
+        "(dispatches, photographs, logos) are protected by intellectual property rights owned by Agence "
+        "France-Presse. As a consequence, you may not copy, reproduce, modify, transmit, publish, display or in "
+        "any way commercially exploit any of the content of this section without the prior written consent of "
+        "Agence France-Presse.",
+        "© 2024 Reuters", "Copyright 2024 The Associated Press. All rights reserved.",
+        "This material may not be published, broadcast, rewritten or redistributed.",
+        "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved",
+        "This copy is for your personal, non-commercial use only.",
+    ],
+    "markup_debris": ["]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments."],
+    "site_verification": ["google-site-verification: google037b30823fc02426.html", "yandex-verification: 4f1c2d"],
+    "contact_line": ["paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to Al Root at allen.root@dowjones.com",
+                     "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik."],
+    "timestamp_line": ["Updated at 1:23 p.m. 2019", "UPDATED: Tue., Nov. 19, 2019", "- Published 18 November 2019",
+                       "By lsturfaustint 2024-08-20 13:52:30 0 2K", "segunda-feira, 22 de janeiro de 2018 às 0:13",
+                       "Tempo de leitura: 1 minuto", "5 min read"],
+}
+
+
+@pytest.mark.parametrize(
+    "family, line", [(family, line) for family, lines in CLUTTER.items() for line in lines]
+)
+def test_clutter_line_is_recognised(family, line):
+    assert residue_family(line) is not None, f"{line!r} should be {family}"
+
+
+# Sentences an article may contain that share words with the clutter families.
+ARTICLE_SENTENCES = [
+    "The advertisement campaign by the defence ministry ran for three weeks.",
+    "Copyright disputes between the two countries rose in 2023.",
+    "An error occurred in the launch sequence, officials said, and the test was postponed.",
+    "The transcript has not been edited by the ministry, the report said.",
+    "The images were auto-generated by AI, the report said.",
+    "Follow-up talks on Twitter's role in the crisis are planned for May.",
+    "Drills began at 10:30 on July 14, 2024.",
+    "Topics discussed included trade and security.",
+    "More than 50,000 troops and 5,000 weapons units will take part.",
+    "Moscow, Oct 14 (AFP) Oct 14, 2024",
+    "ZHANJIANG, July 14 (Xinhua) -- The Joint Sea-2024 exercise opened on Sunday.",
+    "Sponsors of the resolution included China and Russia.",
+    "Readers can share their views with the ministry by email.",
+    "China has long been accused of violating intellectual property rights.",
+    "Related talks will continue in Beijing next month, the ministry said.",
+    "Strategic signal",
+]
+
+
+@pytest.mark.parametrize("sentence", ARTICLE_SENTENCES)
+def test_article_sentence_is_not_residue(sentence):
+    assert residue_family(sentence) is None
+
+
+def test_clean_text_keeps_every_article_line_and_their_order():
+    text = "\n".join(["ADVERTISEMENT", *ARTICLE_SENTENCES[:6], "Source link", "]]>", "0"])
+    assert clean_text(text).splitlines() == ARTICLE_SENTENCES[:6]
+
+
+def test_headline_repeated_on_top_is_dropped_but_not_further_down():
+    title = "China, Belarus Hold Army Drills Near NATO Border Amid Rising Tensions"
+    lines = [title, "Warsaw:", "China is staging army drills with Belarus this week.", "Analysts agree.",
+             "The fourth paragraph repeats it.", title]
+    cleaned = clean_text("\n".join(lines), CleanContext(titles=(f"{title} | Artifex.News",)))
+    assert cleaned.splitlines()[0] == "Warsaw: China is staging army drills with Belarus this week."
+    assert cleaned.splitlines()[-1] == title
+
+
+def test_related_news_block_of_page_links_is_dropped():
+    links = ["Maven stays silent after routine pass behind Mars",
+             "ICE-CSIC leads a pioneering study on the feasibility of asteroid mining",
+             "NASA JPL Unveils Rover Operations Center for Moon, Mars Missions"]
+    story = ["Russia's defence minister has arrived in Beijing for talks.", "Last month, warships carried out drills."]
+    text = "\n".join([*story, "Space News from SpaceDaily.com", *links])
+    context = CleanContext(link_texts=frozenset(link.casefold() for link in links))
+    assert clean_text(text, context).splitlines() == story
+
+
+def test_a_list_of_the_article_is_kept_without_page_links():
+    items = ["- Destroyer Admiral Tributs", "- Frigate Sovershenny", "- Corvette Gromky", "- Tanker Pechenga"]
+    text = "\n".join(["Four Russian ships take part in the exercise:", *items, "The drills end on Friday."])
+    assert clean_text(text, CleanContext(link_texts=frozenset({"some other headline"}))) == text
+
+
+def test_long_navigation_menu_is_dropped():
+    menu = ["Home", "World", "India", "Business", "Sports", "Entertainment", "Technology", "Opinion",
+            "Videos", "Photos", "Contact us"]
+    story = ["Russian and Chinese bombers flew a joint patrol near Alaska, Moscow said on Thursday."]
+    assert clean_text("\n".join(menu + story)).splitlines() == story
+
+
+def test_social_action_stubs_after_the_last_sentence_are_dropped():
+    story = ["Putin met Zhang Youxia in the Kremlin.", "He invited Zhang to discuss further steps."]
+    assert clean_text("\n".join([*story, "Îmi place 0 Comentează Distribuie"])).splitlines() == story
+
+
+def test_lone_dateline_joins_its_paragraph():
+    cleaned = clean_text("Moscow:\nRussian and Chinese bombers flew a joint patrol.\nIt said more.")
+    assert cleaned.splitlines() == ["Moscow: Russian and Chinese bombers flew a joint patrol.", "It said more."]
+
+
+def test_outlet_residue_patterns_drop_matching_lines():
+    context = CleanContext(residue=(re.compile(r"^KremlinWire is a registered mass medium", re.I),))
+    text = "The ministry said the patrol lasted five hours.\nKremlinWire is a registered mass medium No. 123."
+    assert clean_text(text, context) == "The ministry said the patrol lasted five hours."

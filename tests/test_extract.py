@@ -1,0 +1,309 @@
+"""The extraction front door on pages built from the seeds (tests/fixtures/extract) and on the demo
+outlets: every clutter family is gone, the article's first and last paragraphs are kept, metadata
+(date from markup / URL / dateline, wire agency, canonical URL, language) is right, bad input gives None."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+from lxml import etree, html as lxml_html
+
+from crawler.demo.server import SITES_DIR
+from crawler.text.boilerplate import line_key
+from crawler.text.dates import date_from_dateline, date_from_url, parse_datetime, published_date
+from crawler.text.extract import Article, ExtractOptions, extract_article
+from crawler.text.metadata import article_language, detect_agency
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+DEMO_BASE = "http://127.0.0.1:8000"
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    url: str
+    first: str  # opening words of the article's first paragraph
+    last: str  # opening words of its last paragraph
+    clutter: tuple[str, ...]  # lines (or, if long, parts of lines) that must not survive
+    html: bytes | str = field(default=b"", repr=False)
+
+
+def feed_items() -> list[tuple[str, str]]:
+    tree = etree.parse(str(FIXTURES / "seed002_feed.xml"))
+    return [(item.findtext("link"), item.findtext(CONTENT)) for item in tree.iter("item")]
+
+
+FEED_CLUTTER = ("]]>", "Read More", "(Except for the headline, this story has not been edited by NDTV staff",
+                "Waiting for response to load…", "Source link", "Moscow:", "Warsaw:")
+ITEMS = feed_items()
+
+CASES = [
+    Case("seed000 WordPress", "https://defence-daily.example/world/china-will-send-troops/",
+         "According to Beijing’s defence ministry, Chinese troops will go to Russia",
+         "Part of Siberia is included in the eastern military district of Russia",
+         ("0.00 avg. rating (0% score) - 0 votes", "Leave a Reply", "Cancel reply",
+          "Your email address will not be published.", "Required fields are marked *", "Post Comment",
+          "Share this:", "Twitter", "Facebook", "Recent Posts", "Taiwan Strait tensions rise after Pelosi visit",
+          "Previous: Taiwan Strait tensions rise after Pelosi visit", "Tags: China, Russia, Vostok",
+          "China will send troops to Russia for joint military training", "News World", "News", "World",
+          "© 2022 Defence Daily. All rights reserved. | Powered by WordPress"),
+         (FIXTURES / "seed000_wordpress.html").read_bytes()),
+    Case("seed001 bare", "https://bare.example/2022/08/16/russia-vostok-drills/",
+         "Russia announced that it will conduct extensive military exercises with Chinese soldiers",
+         "Putin has stated that the potential of a military alliance cannot be considered",
+         (), (FIXTURES / "seed001_bare.html").read_bytes()),
+    Case("seed002 feed item 1", ITEMS[0][0],
+         "Moscow: Russian and Chinese bomber jets carried out a joint patrol over far eastern Russia",
+         "The US military routinely carries out flights over international waters",
+         FEED_CLUTTER, ITEMS[0][1]),
+    Case("seed002 feed item 2", ITEMS[1][0],
+         "Warsaw: China is staging army drills with Belarus this week at NATO’s eastern border",
+         "But those reasons were becoming “increasingly strategic",
+         FEED_CLUTTER, ITEMS[1][1]),
+    Case("seed002 feed item 3", ITEMS[2][0],
+         "Russian President Vladimir Putin and Chinese leader Xi Jinping on May 16 reaffirmed",
+         "Mr. Putin has previously said that Russia has been sharing highly sensitive military technologies",
+         FEED_CLUTTER, ITEMS[2][1]),
+    Case("seed003 social repost", "https://retea.example.ro/post/48213",
+         "Russian President Vladimir Putin told a senior Chinese military official Wednesday",
+         "“Unlike certain aggressive Western countries, we are not creating a military bloc",
+         ("Sponsor", "0", "3K", "0 3K", "Căutare", "Categorii", "Citeste mai mult", "Alte", "Opinion",
+          "Bathrooms Dublin", "Address: Unit 6, Old Quarry Campus", "By lsturfaustint 2024-08-20 13:52:30 0 2K",
+          "NATO: Call Russia’s bluff and let Ukraine strike back", "Last week, Russia launched one of its deadliest",
+          "google-site-verification: google037b30823fc02426.html", "Îmi place", "Comentează", "Distribuie",
+          "AP World News"),
+         (FIXTURES / "seed003_social.html").read_bytes()),
+    Case("seed004 SpaceWar AFP", "https://www.spacewar.example/reports/Russian_defence_minister_999.html",
+         "Russia's defence minister has arrived in Beijing for talks with China's army leadership",
+         "Last month, Russian and Chinese warships carried out joint drills in the Sea of Japan",
+         ("ADVERTISEMENT", "SpaceWar.com - Your World At War", "Space News from SpaceDaily.com",
+          "Maven stays silent after routine pass behind Mars", "24/7 Energy News Coverage",
+          "Thorium plated steel points to smaller nuclear clocks", "Military Space News, Nuclear Weapons, Missile Defense",
+          "Robots that spare warehouse workers the heavy lifting", "All rights reserved. Copyright Agence France-Presse.",
+          "Subscribe Free To Our Daily Newsletters", "Sign up", "by AFP Staff Writers"),
+         (FIXTURES / "seed004_spacewar.html").read_bytes()),
+]
+
+
+def survives(clutter: str, lines: list[str]) -> bool:
+    """A short clutter string must not be a line; a long one must not be inside one."""
+    return any(line == clutter or (len(clutter) > 20 and clutter in line) for line in lines)
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, Article | None]:
+    return {case.name: extract_article(case.html, case.url) for case in CASES}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_clutter_is_gone_and_first_and_last_paragraphs_stay(case, extracted):
+    article = extracted[case.name]
+    assert article is not None
+    lines = article.text.split("\n")
+    assert lines[0].startswith(case.first)
+    assert lines[-1].startswith(case.last)
+    assert not [c for c in case.clutter if survives(c, lines)]
+    assert all(line.strip() == line and line for line in lines)  # one paragraph per line, no blanks
+
+
+def test_every_sentence_of_a_seed_article_survives(extracted):
+    """seed 000 has clutter on both sides: every one of its article paragraphs comes out, in order."""
+    source = lxml_html.fromstring(CASES[0].html)
+    paragraphs = [p.text_content() for p in source.xpath('//div[@class="entry-content"]/p')]
+    assert extracted[CASES[0].name].text.split("\n") == paragraphs
+
+
+def test_feed_item_keeps_its_subheading(extracted):
+    lines = extracted["seed002 feed item 2"].text.split("\n")
+    at = lines.index("Strategic signal")
+    assert lines[at - 1].startswith("And the exercises come as Beijing, one of Moscow’s key partners")
+    assert lines[at + 1].startswith("Analysts believe that the date and location of the exercises")
+
+
+def test_date_from_markup_url_and_dateline(extracted):
+    assert extracted["seed000 WordPress"].published == utc(2022, 8, 17, 11, 5, 42)  # article:published_time
+    assert extracted["seed001 bare"].published == utc(2022, 8, 16)  # no markup: /2022/08/16/ in the URL
+    assert extracted["seed004 SpaceWar AFP"].published == utc(2024, 10, 14)  # "Moscow, Oct 14 (AFP) Oct 14, 2024"
+
+
+def test_agency_from_dateline_byline_and_syndication_note(extracted):
+    assert extracted["seed004 SpaceWar AFP"].agency == "AFP"
+    assert extracted["seed003 social repost"].agency == "AP"  # posted by "AP World News"
+    assert extracted["seed002 feed item 1"].agency == "syndicated"  # only the NDTV note says so
+    assert extracted["seed002 feed item 3"].agency is None  # The Hindu's copy carries no wire marker
+    assert extracted["seed000 WordPress"].agency is None
+
+
+def test_canonical_url_is_absolutised_with_og_url_and_page_url_fallbacks(extracted):
+    assert extracted["seed000 WordPress"].canonical_url == (
+        "https://defence-daily.example/world/china-will-send-troops-to-russia-for-joint-military-training/")
+    assert extracted["seed004 SpaceWar AFP"].canonical_url == (
+        "https://www.spacewar.com/reports/Russian_defence_minister_in_Beijing_for_China_talks_999.html")
+    assert extracted["seed001 bare"].canonical_url == CASES[1].url
+
+
+def test_title_author_site_and_language(extracted):
+    wordpress = extracted["seed000 WordPress"]
+    assert (wordpress.title, wordpress.author, wordpress.site_name) == (
+        "China will send troops to Russia for joint military training", "Newsdesk Team", "Defence Daily")
+    assert extracted["seed003 social repost"].language == "en"  # lang="ro" site, English AP copy
+    assert extracted["seed002 feed item 2"].title is None  # a feed item's HTML has no headline of its own
+
+
+def test_to_dict_is_json_ready(extracted):
+    data = json.loads(json.dumps(extracted["seed004 SpaceWar AFP"].to_dict()))
+    assert set(data) == {"title", "text", "published", "author", "language", "agency", "canonical_url", "url",
+                         "site_name", "description"}
+    assert data["published"] == "2024-10-14T00:00:00+00:00"
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("payload", [
+    "", b"", "   \n", "just some plain text, no markup at all " * 20, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>",
+    bytes(range(256)) * 40, '{"json": "not html", "items": [1, 2, 3]}', "<html><body><nav><a href='/'>Home</a></nav></body></html>",
+])
+def test_no_article_gives_none(payload):
+    assert extract_article(payload, "https://example.com/x") is None
+
+
+@pytest.mark.parametrize("payload", [
+    "<html><body><div><p>Unclosed paragraph <b>bold <i>nested" + " Russia and China held drills." * 30,
+    "<p>" * 500 + "Russian and Chinese warships sailed together in the Pacific." * 10,
+    b"<html><head><meta charset='utf-8'></head><body><p>\xff\xfe broken \xc3\x28 bytes " + b"Joint Sea-2024 opened. " * 20,
+    "<html><body><table><tr><td><p>" + "Bombers patrolled near Alaska, the ministry said. " * 20 + "</td></tr>",
+])
+def test_broken_html_does_not_raise(payload):
+    article = extract_article(payload, "https://example.com/x")
+    assert article is not None and len(article.text) > 150
+
+
+def test_options_are_validated():
+    with pytest.raises(ValueError, match=r"residue pattern '\(unclosed'"):
+        ExtractOptions(residue=("(unclosed",))
+    with pytest.raises(ValueError, match="mode"):
+        ExtractOptions(mode="greedy")
+
+
+def test_outlet_residue_and_template_lines_are_dropped(extracted):
+    case = CASES[0]
+    plain = extracted[case.name].text.split("\n")
+    sentence = plain[1]
+    by_regex = extract_article(case.html, case.url, ExtractOptions(residue=(r"^Moscow declared last month",)))
+    by_template = extract_article(case.html, case.url, ExtractOptions(template_lines=frozenset({line_key(sentence)})))
+    for article in (by_regex, by_template):
+        assert article.text.split("\n") == plain[:1] + plain[2:]
+
+
+# --- the demo outlets --------------------------------------------------------------------------
+
+# where each demo outlet prints its story, to read its first and last paragraphs independently
+STORY_XPATH = {
+    "artifex": '//div[@class="entry-content"]/p',
+    "spacewar": '//div[@class="story"]/p',
+    "kremlinwire": '//div[@class="article__text"]/p',
+    "socialrepost": '//div[@class="post-text"]/text() | //div[@class="post-text"]/p',
+}
+
+
+def demo_pages() -> list[dict]:
+    manifest = yaml.safe_load((SITES_DIR / "MANIFEST.yaml").read_text(encoding="utf-8"))
+    pages = []
+    for entry in manifest["articles"]:
+        path = SITES_DIR / entry["path"].lstrip("/")
+        path = path / "index.html" if path.is_dir() else path
+        if entry["kind"] in {"article", "trap", "borderline"} and path.suffix == ".html" and path.exists():
+            pages.append({**entry, "file": path})
+    return pages
+
+
+def story_paragraphs(page: dict) -> list[str]:
+    tree = lxml_html.fromstring(page["file"].read_text(encoding="utf-8"))
+    texts = [t if isinstance(t, str) else t.text_content() for t in tree.xpath(STORY_XPATH[page["outlet"]])]
+    # sentences of the story, not its one-line labels ("Moscow:") or the syndication note "(Except ..."
+    return [" ".join(t.split()) for t in texts if len(t.split()) >= 12 and not t.strip().startswith("(")]
+
+
+@pytest.mark.skipif(not SITES_DIR.is_dir(), reason="demo sites not bundled")
+@pytest.mark.parametrize("page", demo_pages(), ids=lambda page: page["path"])
+def test_demo_page_clutter_gone_story_kept(page):
+    html = page["file"].read_text(encoding="utf-8").replace("{{BASE}}", DEMO_BASE)
+    article = extract_article(html, DEMO_BASE + page["path"])
+    assert article is not None
+    lines = article.text.split("\n")
+    story = story_paragraphs(page)
+    assert story[0] in lines[0] and lines[-1] == story[-1]
+    assert not [c for c in page.get("clutter", []) if survives(c, lines)]
+    assert article.title == page["title"]
+    if "published" in page:
+        expected = page["published"]
+        expected = expected if isinstance(expected, datetime) else datetime.combine(expected, datetime.min.time())
+        assert article.published == (expected if expected.tzinfo else expected.replace(tzinfo=timezone.utc))
+
+
+# --- metadata helpers, one source at a time ----------------------------------------------------
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://artifexnews.net/2024/07/25/russian-bombers/", utc(2024, 7, 25)),
+    ("https://example.com/news/2024-07-25-joint-sea-opens.html", utc(2024, 7, 25)),
+    ("https://example.com/world/20240725/joint-sea/", utc(2024, 7, 25)),
+    ("https://example.com/2024/13/45/not-a-date/", None),
+    ("https://example.com/reports/Russian_defence_minister_999.html", None),
+])
+def test_date_from_url(url, expected):
+    assert date_from_url(url) == expected
+
+
+@pytest.mark.parametrize("text, reference, expected", [
+    ("Moscow, Oct 14 (AFP) Oct 14, 2024\nRussia's defence minister arrived.", utc(2025, 1, 1), utc(2024, 10, 14)),
+    ("ZHANJIANG, July 14 (Xinhua) -- The exercise opened.", utc(2024, 7, 20), utc(2024, 7, 14)),
+    ("ZHANJIANG, July 14 (Xinhua) -- The exercise opened.", utc(2024, 7, 10), utc(2023, 7, 14)),  # not the future
+    ("MOSCOW, October 18. /TASS/. Putin met Zhang Youxia.", utc(2023, 10, 20), utc(2023, 10, 18)),
+    ("The drills will run from August 30 to September 5, Moscow said.", utc(2022, 8, 20), None),
+    ("First line.\nSecond.\nThird.\nFourth.\nBEIJING, May 3 (Reuters) - late dateline", utc(2024, 6, 1), None),
+])
+def test_date_from_dateline(text, reference, expected):
+    assert date_from_dateline(text, reference) == expected
+
+
+def test_markup_date_is_converted_to_utc_and_beats_url_and_dateline():
+    assert parse_datetime("2024-07-25T07:14:00+0300") == utc(2024, 7, 25, 4, 14)
+    assert published_date("2024-07-25T07:14:00+03:00", "https://x.example/2024/07/20/a", "Moscow, July 1 (AFP) -",
+                          utc(2024, 8, 1)) == utc(2024, 7, 25, 4, 14)
+    assert published_date(None, "https://x.example/2024/07/20/a", "Moscow, July 1 (AFP) -",
+                          utc(2024, 8, 1)) == utc(2024, 7, 20)
+    assert published_date(None, None, "Moscow, July 1 (AFP) -", utc(2024, 8, 1)) == utc(2024, 7, 1)
+
+
+@pytest.mark.parametrize("text, author, expected", [
+    ("WASHINGTON (AP) — Russia and China will hold drills.\nMore text.", None, "AP"),
+    ("ZHANJIANG, July 14 (Xinhua) -- The exercise opened.", None, "Xinhua"),
+    ("MOSCOW, July 25. /TASS/. Bombers flew a patrol.", None, "TASS"),
+    ("Bombers flew a patrol near Alaska.\nThe flight lasted five hours. — Reuters", None, "Reuters"),
+    ("Bombers flew.\n(Reporting by Guy Faulconbridge; Editing by Mark Trevelyan)", None, "Reuters"),
+    ("Defence ministers met.\nAll rights reserved. Copyright Agence France-Presse.", None, "AFP"),
+    ("Defence ministers met.\n© 2024 The Associated Press. All rights reserved.", None, "AP"),
+    ("Defence ministers met in Beijing.", "AFP Staff Writers", "AFP"),
+    ("Ekman told AFP the drills were a signal.\n(Except for the headline, this story has not been edited by "
+     "NDTV staff and is published from a syndicated feed.)", None, "syndicated"),
+    ("Kelly Grieco told AFP the timing was deliberate. Reuters reported the same.", "Jane Doe", None),
+])
+def test_wire_agency(text, author, expected):
+    assert detect_agency(text, author) == expected
+
+
+def test_language_from_text_when_the_page_declares_another_script_or_english():
+    russian = "Российские и китайские стратегические бомбардировщики выполнили совместное патрулирование. " * 5
+    assert article_language(None, russian) == "ru"
+    assert article_language("uk", russian) == "uk"  # Cyrillic declared stays
+    assert article_language("ro", "The drills will run until Friday and the ministry said that the ships " * 5) == "en"
+    assert article_language("de", "Kurz.") == "de"
