@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable, Sequence
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 Column = tuple[str, str]  # (key in the row dict, header)
 
@@ -44,7 +45,8 @@ def emit(rows: Iterable[dict], columns: Sequence[Column], as_json: bool, title: 
     for _key, header in columns:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*(cell(row.get(key)) for key, _ in columns))
+        # Text(), not a markup string: a title with "[bold]" or "[/x]" is shown as written.
+        table.add_row(*(Text(cell(row.get(key))) for key, _ in columns))
     console.print(table)
 
 
