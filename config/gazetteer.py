@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from config.fastregex import FastRegex
+
 DEFAULT_PATH = Path(__file__).resolve().parent / "exercises.yaml"
 KINDS = ("exercise", "air_patrol", "naval_patrol", "coast_guard_patrol")
 PATROL_KINDS = KINDS[1:]
@@ -155,13 +157,13 @@ def alias_pattern(alias: str) -> str:
     return left + body + right
 
 
-def _group_regex(entries: list[tuple[Any, str]], with_year: str) -> tuple[re.Pattern, list] | None:
+def _group_regex(entries: list[tuple[Any, str]], with_year: str) -> tuple[FastRegex, list] | None:
     """One alternation, a named group per entry; longest aliases first (alternation is first-match)."""
     if not entries:
         return None
     ordered = sorted(entries, key=lambda e: -len(e[1]))
     parts = [f"(?P<g{i}>{alias_pattern(text)})" for i, (_, text) in enumerate(ordered)]
-    return re.compile(f"(?:{'|'.join(parts)}){with_year}"), [key for key, _ in ordered]
+    return FastRegex("|".join(parts), tail=with_year), [key for key, _ in ordered]
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,18 @@ class NameIndex:
     series_keys: tuple
     look_alike_keys: tuple
     look_alike_years: dict  # look-alike id -> the only editions it covers (empty: all)
+    # text -> hits: relevance and detection both read every sentence of an article (bounded)
+    _found: dict = field(default_factory=dict, compare=False, repr=False)
 
     def find(self, text: str) -> list[NameHit]:
+        hits = self._found.get(text)
+        if hits is None:
+            if len(self._found) >= 2048:
+                self._found.clear()
+            hits = self._found[text] = tuple(self._find(text))
+        return list(hits)
+
+    def _find(self, text: str) -> list[NameHit]:
         look_alikes = [hit for hit in self._scan(text, self.look_alike_re, self.look_alike_keys, "look_alike", True)
                        if self._look_alike_applies(hit)]
         hits = (self._scan(text, self.instance_re, self.instance_keys, "instance", False) + look_alikes

@@ -244,3 +244,98 @@ def test_title_and_undated_articles(gazetteer):
         "joint-sea-2021"}
     undated = detect_mentions("The Vostok-2018 exercise drew 3,200 Chinese troops.", None, gazetteer)
     assert [(m.exercise, m.date, m.starting) for m in undated] == [("vostok-2018", None, False)]
+
+
+# --- mistakes seen on the demo crawl ----------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    'Moscow and Beijing will stage joint naval drills, dubbed "Polar Shield-2027", off Sakhalin next month.',
+    "Moscow and Beijing will stage joint naval drills, dubbed “Polar Shield‑2027”, off Sakhalin next month.",
+    'Moscow and Beijing will stage joint naval drills, dubbed "Polar Shield-27", off Sakhalin next month.',
+    "China and Russia will open the Polar Shield‑2027 naval exercise off Sakhalin next month.",  # U+2011
+    "China and Russia will open the Polar Shield−2027 naval exercise off Sakhalin next month.",  # minus sign
+])
+def test_a_code_name_is_one_exercise_not_also_a_partial_name_or_an_unnamed_drill(gazetteer, text):
+    mentions = detect_mentions(text, date(2027, 2, 10), gazetteer, title="China, Russia to hold joint naval drills")
+    assert {m.exercise for m in mentions} == {"polar-shield-2027"}
+    assert {m.kind for m in mentions} == {"discovered", "drill"}  # the title's drills are that exercise
+
+
+def test_overlapping_code_names_of_a_sentence_are_one_exercise_named_by_the_longest(gazetteer):
+    # "dubbed Polar Shield" (introducer) and "Polar Shield 27" (quotes) overlap: one exercise
+    text = 'China and Russia will hold a naval exercise dubbed "Polar Shield 27" off Sakhalin.'
+    assert [(m.kind, m.name) for m in detect_mentions(text, date(2027, 2, 10), gazetteer)] == [
+        ("discovered", "Polar Shield 27")]
+
+
+def test_second_edition_of_a_code_name_keeps_its_part(gazetteer):
+    text = 'China and Russia held the "Polar Shield-2027 (II)" naval exercise off Sakhalin on Monday.'
+    assert keys(text, date(2027, 9, 14), gazetteer) == {"polar-shield-2027-ii"}
+
+
+def test_unnamed_drill_within_the_dates_of_an_exercise_the_article_names_is_that_exercise(gazetteer):
+    text = ("A PLA contingent will fly to Russia later this month for joint drills, the ministry in Beijing said.\n"
+            "Moscow announced in July that the Vostok manoeuvres will be held from August 30 to September 5.")
+    assert keys(text, date(2022, 8, 20), gazetteer) == {"vostok-2022"}
+    discovered = ("China and Russia will hold a joint exercise dubbed Amber Gate-2027 near Vladivostok.\n"
+                  "The drills of the two armies will begin on May 12, the ministry said.")
+    assert keys(discovered, date(2027, 4, 30), gazetteer) == {"amber-gate-2027"}
+
+
+def test_drills_of_another_year_in_the_same_article_keep_their_own_exercise(gazetteer):
+    text = ("Chinese troops will join Russia's Vostok exercises from August 30 to September 5.\n"
+            "In August last year, Chinese and Russian troops held joint drills in Ningxia.")
+    assert keys(text, date(2022, 8, 17), gazetteer) == {"vostok-2022", "zapad-interaction-2021"}
+
+
+def test_ships_patrolling_after_an_exercise_are_the_naval_patrol(gazetteer):
+    text = ("The Russian and Chinese navies opened the Joint Sea-2024 exercise at Zhanjiang on Sunday.\n"
+            "After the drills, ships of the two fleets will go on a joint patrol in the Pacific, while bombers "
+            "of both air forces trained over the South China Sea.")
+    found = keys(text, date(2024, 7, 14), gazetteer)
+    assert "joint-naval-patrol-2024-07" in found
+    assert not any(key.startswith("joint-strategic-air-patrol") for key in found)
+
+
+def test_the_sea_phase_of_an_exercise_is_no_patrol(gazetteer):
+    text = ("The Joint Sea-2024 naval exercise of Russia and China opened at Zhanjiang on Sunday.\n"
+            "Its sea phase, which is to begin on July 15, includes joint air defence and firing at air targets.")
+    assert keys(text, date(2024, 7, 14), gazetteer) == {"joint-sea-2024"}
+
+
+def test_a_patrol_dated_outside_the_known_patrol_of_that_month_is_not_filed_under_it(gazetteer):
+    # The gazetteer's July 2024 air patrol flew on July 24-25: a July 15 flight reported on July 14
+    # would otherwise get its key and make July 14 its first report.
+    text = "Russian and Chinese bombers will fly a joint air patrol over the Sea of Japan on July 15, Moscow said."
+    assert "joint-strategic-air-patrol-2024-07" not in keys(text, date(2024, 7, 14), gazetteer)
+
+
+@pytest.mark.parametrize("sentence, start", [
+    ("In August last year, the two armies drilled in Ningxia.", date(2021, 8, 1)),
+    ("The drills are planned for October of next year.", date(2023, 10, 1)),
+    ("In May this year, bombers flew near Japan.", date(2022, 5, 1)),
+])
+def test_month_with_a_relative_year(sentence, start):
+    period = resolve_period(sentence, DateContext(date(2022, 8, 17)))
+    assert (period.start, period.precision) == (start, "month")
+
+
+def test_lexicons_scanned_fast_find_exactly_what_re_finds():
+    """FastRegex only skips positions where no match can start: same matches as re on real texts."""
+    from pathlib import Path
+
+    import yaml
+
+    from config.fastregex import FastRegex
+    from crawler.text import exercises, reldates, relevance
+
+    folder = Path(__file__).parent / "eval" / "detection"
+    texts = [case["text"] for name in ("articles.yaml", "holdout.yaml")
+             for case in yaml.safe_load((folder / name).read_text(encoding="utf-8"))["articles"] if "text" in case]
+    lexicons = [value for module in (relevance, exercises) for value in vars(module).values()
+                if isinstance(value, FastRegex)] + [pattern for pattern, _ in reldates.RULES]
+    assert len(lexicons) > 80 and all(regex.trigger is not None for regex in lexicons)
+    for regex in lexicons:
+        for text in texts:
+            fast = [(m.span(), m.groupdict()) for m in regex.finditer(text)]
+            assert fast == [(m.span(), m.groupdict()) for m in regex.regex.finditer(text)], (regex.pattern, text)

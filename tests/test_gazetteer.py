@@ -152,3 +152,48 @@ look_alikes:""")
 def test_parse_gazetteer_names_the_source_it_was_given():
     with pytest.raises(GazetteerError, match=r"^inline\.yaml: series: must be a list"):
         parse_gazetteer({"series": {}}, "inline.yaml")
+
+
+# --- FastRegex (the name index and the lexicons of crawler.text scan with it) ------------------
+
+def spans(matches) -> list:
+    return [(m.span(), {k: v for k, v in m.groupdict().items() if v is not None}) for m in matches]
+
+
+@pytest.mark.parametrize("pattern, flags, text", [
+    (r"\b(?:Vostok|Joint Sea)\b|(?<=俄)中|东方", 0, "Vostok, JointSea, Joint Sea; 中俄 俄中 东方-2022 Vostoks"),
+    (r"(?i:\bkelvin\b)|(?i:\bstrike\b)", 0, "KELVIN \u212aelvin kelvin \u017ftrike Strike"),  # Kelvin sign, long s
+    (r"\b\d{4}\b|\d+ days", 0, "in 2022, ٢٠٢٢, ２０２２ and 12 days later"),  # non-ASCII digits
+    (r"(?<![^\W_])Sea|\bNorth\b", 0, "_Sea xSea Sea _North North"),  # underscore is \w but not alphanumeric
+    (r"(?P<a>\bwar games\b)|(?P<b>учени\w*)|(?P<c>演习)", re.I, "War Games, УЧЕНИЯ и 演习"),
+    (r"x*", 0, "axxb"),  # can match empty: scanned the plain way
+    (r"(?i)\bfoo\b|bar", 0, "FOO Bar foo rebar"),  # global flags hold for every branch
+    (r"\b(?:began|begins)\b|(?:will|to) begin\b", re.I, "It BEGAN; it will begin; they begin; beginning"),
+])
+def test_fast_regex_finds_exactly_what_re_finds(pattern, flags, text):
+    from config.fastregex import FastRegex
+
+    fast = FastRegex(pattern, flags)
+    assert spans(fast.finditer(text)) == spans(re.finditer(pattern, text, flags))
+    for probe in (text, "nothing here"):
+        found, expected = fast.search(probe), re.search(pattern, probe, flags)
+        assert (found and found.span()) == (expected and expected.span())
+
+
+def test_fast_regex_keeps_group_names_and_a_shared_tail():
+    from config.fastregex import FastRegex
+
+    fast = FastRegex(r"(?P<g0>Vostok)|(?P<g1>Zapad)", tail=r"(?:[-\s](?P<year>\d{4}))?")
+    match = fast.search("the Zapad-2021 drills")
+    assert (match.group(0), match["g1"], match["g0"], match["year"]) == ("Zapad-2021", "Zapad", None, "2021")
+
+
+def test_name_index_finds_with_fast_regex_what_re_finds(shipped):
+    texts = [a.text for i in shipped.instances for a in i.aliases] + [
+        "PLA units joined the Vostok 2022 drills; “海上联合-2021”演习; учения «Восток-2022»; Zapad-21 with Belarus.",
+        "The North/Interaction-2023 and Northern Interaction 2024 exercises; Ocean-2024; East 2022."]
+    index = shipped.index
+    for regex in (index.instance_re, index.series_re, index.look_alike_re):
+        assert regex.trigger is not None  # the fast path is in use
+        for text in texts:
+            assert spans(regex.finditer(text)) == spans(regex.regex.finditer(text)), text

@@ -82,6 +82,22 @@ def test_sentence_facts_say_who_is_bound_together():
     assert facts.third_party == {"BY"}
 
 
+@pytest.mark.parametrize("title", [
+    "Tsentr-2027 manoeuvres open in Russia's Far East with Chinese units",
+    "Chinese paratroopers join war games in far eastern Russia",
+])
+def test_a_drill_in_russia_with_chinese_troops_is_cooperation_without_the_gazetteer(title):
+    result = score_relevance("", title)
+    assert result.relevant, result
+
+
+def test_a_place_that_names_its_country_puts_it_there_but_sea_names_still_do_not():
+    assert [c.code for c in find_countries("Drills began in Russia's Far East with Chinese troops.")] == ["RU", "CN"]
+    assert [c.code for c in find_countries("Wildfires spread across Russia's Far East.")] == ["RU"]
+    assert find_countries("Japanese destroyers patrolled the East China Sea.")[0].code == "JP"
+    assert not score_relevance("Wildfires spread across Russia's Far East as Chinese tourists left.").relevant
+
+
 def test_a_named_exercise_counts_when_the_gazetteer_is_passed(gazetteer):
     text = "Troops from the PLA Western Theater Command took part in Kavkaz-2020 at Kapustin Yar."
     assert not score_relevance(text).relevant  # no Russia named, no binding

@@ -13,13 +13,15 @@ Three routes, one Mention per (sentence, exercise):
 """
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 
+from config.fastregex import FastRegex
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
 from crawler.text.relevance import SentenceFacts, activity_bound, analyse_sentence, article_pair_context
-from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint
+from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
 from crawler.text.sentences import Sentence, iter_sentences
 
 DRILL_SERIES = "joint-drill"  # key prefix of unnamed China–Russia drills not in the gazetteer
@@ -28,9 +30,10 @@ FALLBACK_PATROL = {"air_patrol": "joint-air-patrol", "naval_patrol": "joint-nava
 STARTING_WINDOW = 14  # days: "began" about a date older than this is history, not news
 FUTURE_WINDOW = 45  # days: "will hold drills" without a date looks this far ahead
 PAST_PATROL_WINDOW = 7  # days: an undated past patrol report is about the last week
+SUBJECT_CHARS = 100  # the vehicles flying/sailing a patrol are named this close before the word
 
 _NOT_YET = r"(?<!will )(?<!to )(?<!would )(?<!shall )(?<!may )(?<!could )"  # "will begin" is future
-STARTING = re.compile(
+STARTING = FastRegex(
     r"\b(?:began|begins|begun|kicked off|kicks off|launched|launches|started|starts|commenced|commences|"
     r"opened|opens|opening ceremony|got under ?way|(?:is|are) under ?way|(?:is|are) (?:holding|conducting|"
     r"staging|carrying out|taking part|taking place|being held)|(?:has|have) (?:begun|started|kicked off)|"
@@ -38,49 +41,50 @@ STARTING = re.compile(
     rf"{_NOT_YET}\b(?:begin|start|launch|open|kick off)\b|"
     r"(?i:начал(?:ись|ось|ся|и|о|а)?\b|стартовал\w*|проход[яи]т|проводят|открыл\w*|идут)|"
     r"拉开帷幕|开幕|开始|正在|启动|打响", re.I)
-FUTURE = re.compile(
+FUTURE = FastRegex(
     r"\b(?:will|would|shall|to be held|to hold|to conduct|to stage|to take part|plans? to|planned|"
     r"planning|set to|scheduled|upcoming|(?:is|are) to|intends? to|expected to)\b|"
     r"(?i:проведут|пройдут|состоятся|планиру\w*|будут|намерен\w*|предстоящ\w*)|将|计划|即将|拟", re.I)
-GENERIC = re.compile(
+GENERIC = FastRegex(
     r"\b(?:regularly|routinely|often|frequently|series of|a number of|in recent years|several|many|"
     r"every year|annual(?:ly)?|each year|numerous|repeatedly|since (?:19|20)\d\d|in the past)\b|"
     r"(?i:регулярно|ежегодн\w*|ряд\w*|в последние годы|неоднократно)|定期|多次|近年来|每年|一系列", re.I)
 # China taking part (not merely named: "China was not represented" does not count).
-CHINA_TAKES_PART = re.compile(
+CHINA_TAKES_PART = FastRegex(
     r"\b(?:Chinese|PLA|China's|Beijing's)\s+(?:\w+\s+)?(?:troops|soldiers|forces|servicemen|service members|"
     r"warships|ships|navy|contingent|units|military|aircraft|bombers|personnel|army|marines|paratroopers)\b|"
     r"\bChina\s+(?:will\s+|would\s+|has\s+|also\s+)?(?:sends?|sent|joins?|joined|takes? part|took part|"
     r"participat\w+|contribut\w+)\b|\bPeople's Liberation Army\b|"
     r"(?i:китайск\w+\s+(?:военн\w+|войск\w*|корабл\w+|подразделени\w+|самол[её]т\w*)|военнослужащ\w+\s+(?:китая|кнр|ноак)|"
     r"китай\s+(?:направит|направил|примет участие|принял участие)|\bноак\b)|解放军|中方(?:派|参)|中国军队|参演", re.I)
-PATROL = re.compile(r"\bpatrol(?:s|led|ling|ing)?\b|(?i:патрул\w*)|巡航|巡逻", re.I)
-AIR = re.compile(r"\b(?:bombers?|aircraft|air ?force|aerial|air|warplanes|jets|planes|Tu-95\w*|H-6\w*|"
-                 r"strategic missile carriers|aviation)\b|(?i:бомбардировщ\w*|ракетоносц\w*|самол[её]т\w*|"
-                 r"воздушн\w*|авиац\w*|ту-95\w*)|轰炸机|空中|飞机|战机|空军", re.I)
-BOMBERS = re.compile(r"\b(?:bombers?|Tu-95\w*|H-6K?|strategic missile carriers)\b|(?i:бомбардировщ\w*|"
-                     r"ракетоносц\w*)|轰炸机", re.I)
-AIRCRAFT = re.compile(r"\b(?:aircraft|warplanes|planes|jets|bombers?|Tu-95\w*|H-6\w*)\b|"
-                      r"(?i:самол[её]т\w*|бомбардировщ\w*)|飞机|战机|轰炸机", re.I)
-AIRSPACE = re.compile(r"\b(?:air defen[cs]e identification zone|ADIZ|KADIZ|airspace)\b|识别区|领空", re.I)
-NAVAL = re.compile(r"\b(?:warships?|ships?|vessels?|naval|maritime|navy|navies|fleet|flotilla|destroyers?|"
-                   r"frigates?|corvettes?)\b|(?i:корабл\w*|морск\w*|флот\w*|вмф|вмс)|舰艇|军舰|海上|海军|舰", re.I)
-SAILED = re.compile(r"\b(?:sailed|sailing|passed through|transited|navigated|cruised)\b", re.I)
-COAST_GUARD = re.compile(r"\bcoast ?guards?\b|\bborder (?:service|guards?)\b|(?i:береговой охраны|"
-                         r"погранслужб\w*|пограничн\w*)|海警", re.I)
-SPACE = re.compile(r"\b(?:spacecraft|cosmonaut\w*|Gagarin|orbit\w*|rocket|capsule|spaceflight|space flight|"
-                   r"Antarctic\w*|watch(?:es)?)\b|(?i:космо\w*|гагарин\w*)|航天|宇宙|加加林", re.I)
-EXERCISE_NOUN = re.compile(r"\b(?:exercises?|drills?|war[- ]?games?|manoeuvres?|maneuvers?|wargames?)\b|"
-                           r"(?i:учени[еяйюих]\w*|манёвр\w*|маневр\w*)|演习|军演|演练", re.I)
+PATROL = FastRegex(r"\bpatrol(?:s|led|ling|ing)?\b|(?i:патрул\w*)|巡航|巡逻", re.I)
+# "air" as in air force or air patrol, not "joint air defence" or "air targets" of a naval drill
+AIR = FastRegex(r"\b(?:bombers?|aircraft|air ?force|aerial|air(?! defen[cs]e| targets?)|warplanes|jets|planes|"
+                r"Tu-95\w*|H-6\w*|strategic missile carriers|aviation)\b|(?i:бомбардировщ\w*|ракетоносц\w*|самол[её]т\w*|"
+                r"воздушн\w*|авиац\w*|ту-95\w*)|轰炸机|空中|飞机|战机|空军", re.I)
+BOMBERS = FastRegex(r"\b(?:bombers?|Tu-95\w*|H-6K?|strategic missile carriers)\b|(?i:бомбардировщ\w*|"
+                    r"ракетоносц\w*)|轰炸机", re.I)
+AIRCRAFT = FastRegex(r"\b(?:aircraft|warplanes|planes|jets|bombers?|Tu-95\w*|H-6\w*)\b|"
+                     r"(?i:самол[её]т\w*|бомбардировщ\w*)|飞机|战机|轰炸机", re.I)
+AIRSPACE = FastRegex(r"\b(?:air defen[cs]e identification zone|ADIZ|KADIZ|airspace)\b|识别区|领空", re.I)
+NAVAL = FastRegex(r"\b(?:warships?|ships?|vessels?|naval|maritime|navy|navies|fleet|flotilla|destroyers?|"
+                  r"frigates?|corvettes?)\b|(?i:корабл\w*|морск\w*|флот\w*|вмф|вмс)|舰艇|军舰|海上|海军|舰", re.I)
+SAILED = FastRegex(r"\b(?:sailed|sailing|passed through|transited|navigated|cruised)\b", re.I)
+COAST_GUARD = FastRegex(r"\bcoast ?guards?\b|\bborder (?:service|guards?)\b|(?i:береговой охраны|"
+                        r"погранслужб\w*|пограничн\w*)|海警", re.I)
+SPACE = FastRegex(r"\b(?:spacecraft|cosmonaut\w*|Gagarin|orbit\w*|rocket|capsule|spaceflight|space flight|"
+                  r"Antarctic\w*|watch(?:es)?)\b|(?i:космо\w*|гагарин\w*)|航天|宇宙|加加林", re.I)
+EXERCISE_NOUN = FastRegex(r"\b(?:exercises?|drills?|war[- ]?games?|manoeuvres?|maneuvers?|wargames?)\b|"
+                          r"(?i:учени[еяйюих]\w*|манёвр\w*|маневр\w*)|演习|军演|演练", re.I)
 ORDINAL_WORDS = {w: i for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(), start=1)}
 ORDINAL_RU = {w: i for i, w in enumerate(
     "перв втор трет четв пят шест седьм восьм девят десят".split(), start=1)}
 ZH_NUM = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
-ORDINAL = re.compile(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\b|\b(?P<w>first|second|third|fourth|fifth|sixth|"
-                     r"seventh|eighth|ninth|tenth|eleventh|twelfth)\b|(?P<ru>\d{1,2})-(?:е|й|я|го|ое|ый)\b|"
-                     r"(?i:\b(?P<rw>перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят)\w*)|"
-                     r"第(?P<zh>[一二三四五六七八九十\d]{1,3})次", re.I)
+ORDINAL = FastRegex(r"\b(?P<n>\d{1,2})(?:st|nd|rd|th)\b|\b(?P<w>first|second|third|fourth|fifth|sixth|"
+                    r"seventh|eighth|ninth|tenth|eleventh|twelfth)\b|(?P<ru>\d{1,2})-(?:е|й|я|го|ое|ый)\b|"
+                    r"(?i:\b(?P<rw>перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят)\w*)|"
+                    r"第(?P<zh>[一二三四五六七八九十\d]{1,3})次", re.I)
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,10 @@ class Mention:
 
 @dataclass(frozen=True)
 class View:
-    """One sentence analysed in its article's context."""
+    """One sentence analysed in its article's context.
+
+    period, tense and generic are worked out only for sentences that can hold a mention (see
+    may_mention); the others keep None, "other" and False."""
     sentence: Sentence
     facts: SentenceFacts
     period: Period | None
@@ -127,6 +134,10 @@ class Article:
     gazetteer: Gazetteer
     pair: bool  # China and Russia are bound somewhere in the article
     china_paragraphs: frozenset[int]  # paragraphs where China takes part (-1: title)
+    mentioning: frozenset[int] = frozenset()  # indexes of the views that can hold a mention (dated ones)
+
+    def mentioning_views(self) -> list[View]:
+        return [view for index, view in enumerate(self.views) if index in self.mentioning]
 
 
 # --- building the article view ----------------------------------------------------------------
@@ -153,17 +164,51 @@ def _is_generic(text: str, period: Period | None) -> bool:
     return bool(GENERIC.search(text)) and not specific
 
 
+class _Dates:
+    """Tense and period of an article's sentences, worked out when asked for. A period can depend on
+    the last earlier one ("a few days later"): that one is then worked out too."""
+
+    def __init__(self, texts: list[str], published: date | None):
+        self.texts, self.published = texts, published
+        self.periods: dict[int, Period | None] = {}
+        self.tenses: dict[int, str] = {}
+
+    def tense(self, index: int) -> str:
+        if index not in self.tenses:
+            self.tenses[index] = sentence_tense(self.texts[index])
+        return self.tenses[index]
+
+    def period(self, index: int) -> Period | None:
+        if index not in self.periods:
+            text = self.texts[index]
+            previous = self.previous(index) if uses_previous(text) else None
+            self.periods[index] = _period(text, self.tense(index), self.published, previous)
+        return self.periods[index]
+
+    def previous(self, index: int) -> Period | None:
+        return next((period for before in range(index - 1, -1, -1) if (period := self.period(before))), None)
+
+    def dated(self, index: int, view: View) -> View:
+        period = self.period(index)
+        return replace(view, period=period, tense=self.tense(index), generic=_is_generic(self.texts[index], period))
+
+
+def may_mention(view: View, article: Article) -> bool:
+    """A gazetteer name, a code name or a China–Russia patrol/drill word: the sentence needs its dates."""
+    return bool(view.names or _candidate_names(view)
+                or any(china_russia_activity(view, article, kind) for kind in activity_kinds(view, article, False)))
+
+
 def build_article(text: str, title: str, published: date | None, gazetteer: Gazetteer) -> Article:
-    views, previous = [], None
-    for sentence in iter_sentences(text, title):
-        tense = sentence_tense(sentence.text)
-        period = _period(sentence.text, tense, published, previous)
-        previous = period or previous
-        facts = analyse_sentence(sentence.text)
-        views.append(View(sentence, facts, period, tense, _is_generic(sentence.text, period),
-                          tuple(gazetteer.find_names(sentence.text))))
+    sentences = iter_sentences(text, title)
+    views = tuple(View(s, analyse_sentence(s.text), None, "other", False, tuple(gazetteer.find_names(s.text)))
+                  for s in sentences)
     china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
-    return Article(tuple(views), published, gazetteer, article_pair_context([v.facts for v in views]), china)
+    draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china)
+    chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
+    dates = _Dates([s.text for s in sentences], published)
+    return replace(draft, views=tuple(dates.dated(i, view) if i in chosen else view for i, view in enumerate(views)),
+                   mentioning=chosen)
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -368,9 +413,7 @@ def patrol_kind(view: View, article: Article, named_here: bool = False) -> str |
     if COAST_GUARD.search(text) and PATROL.search(text):
         return "coast_guard_patrol"
     if PATROL.search(text):
-        if BOMBERS.search(text) or (AIR.search(text) and not NAVAL.search(text)):
-            return "air_patrol"
-        return "naval_patrol" if NAVAL.search(text) else None
+        return patrol_by_vehicle(text)
     if named_here or not ({"CN", "RU"} <= view.facts.actors or view.facts.two_of_them(article.pair)):
         return None  # without the word "patrol", both must be named as flying/sailing
     if BOMBERS.search(text) and (EXERCISE_NOUN.search(text) or re.search(r"\bfl(?:ew|ight)\b", text)):
@@ -380,6 +423,21 @@ def patrol_kind(view: View, article: Article, named_here: bool = False) -> str |
     if NAVAL.search(text) and SAILED.search(text):
         return "naval_patrol"  # "Chinese and Russian warships sailed through the Tsugaru Strait"
     return None
+
+
+def patrol_by_vehicle(text: str) -> str | None:
+    """Air or naval patrol: the aircraft or ships that fly or sail it, i.e. those named nearest before
+    the word "patrol" (its subject: "After the exercise, the ships will continue joint patrolling",
+    even with bombers named later in the sentence), else nearest after it ("a patrol by bombers")."""
+    patrol = PATROL.search(text)
+    vehicles = [(m.start(), m.end(), "air_patrol") for regex in (BOMBERS, AIR) for m in regex.finditer(text)]
+    vehicles += [(m.start(), m.end(), "naval_patrol") for m in NAVAL.finditer(text)]
+    before = [(patrol.start() - end, kind != "air_patrol", kind) for start, end, kind in vehicles
+              if end <= patrol.start() and patrol.start() - end <= SUBJECT_CHARS]
+    after = [(start - patrol.end(), kind != "air_patrol", kind) for start, end, kind in vehicles
+             if start >= patrol.end()]
+    nearest = min(before or after, default=None)  # on a tie, aircraft
+    return nearest[2] if nearest else None
 
 
 def china_russia_activity(view: View, article: Article, kind: str | None) -> bool:
@@ -421,8 +479,8 @@ def _place_score(view: View, instance: Instance) -> int:
     return len(text & set(instance.places)) + (1 if instance.host and instance.host in hosts else 0)
 
 
-HOST_HINT = re.compile(r"\b(?:in|into|on|to|inside)\s+(?:[\w-]+\s+)?(?P<c>China|Russia)\b|"
-                       r"\b(?P<a>Chinese|Russian)\s+(?:territory|soil)\b", re.I)
+HOST_HINT = FastRegex(r"\b(?:in|into|on|to|inside)\s+(?:[\w-]+\s+)?(?P<c>China|Russia)\b|"
+                      r"\b(?P<a>Chinese|Russian)\s+(?:territory|soil)\b", re.I)
 
 
 def host_hints(text: str) -> tuple[str, ...]:
@@ -461,13 +519,19 @@ def _ordinal_candidate(view: View, article: Article, kind: str, window: Period, 
 
 
 def _new_activity(view: View, article: Article, kind: str, window: Period, ordinal: int | None) -> Mention | None:
-    """An activity the gazetteer does not have: key by series and the month it happened."""
+    """An activity the gazetteer does not have: key by series and the month it happened.
+
+    None when that key is a gazetteer instance whose dates did not match: the known patrol of that
+    month happened on other days, so the text's date belongs to something else (a phase of an
+    exercise, another report's headline) and the mention would make a wrong first report of it."""
     if window.precision == "year":
         return None
     series = article.gazetteer.series_of_kind(kind) if kind != "drill" else None
     series_id = series.id if series else FALLBACK_PATROL.get(kind, DRILL_SERIES)
     when = view.period.start if view.period else (article.published or window.start)
     key = patrol_key(series_id, when)
+    if article.gazetteer.get_instance(key) is not None:
+        return None
     label = series.name if series else ("China–Russia joint drill" if kind == "drill" else series_id)
     prefix = f"{_ordinal_text(ordinal)} " if ordinal else ""
     return make_mention(view, article, Found(key, f"{prefix}{label} ({when:%Y-%m})", "drill" if kind == "drill"
@@ -498,17 +562,34 @@ def activity_mentions(view: View, article: Article, named_here: bool, local: tup
             if china_russia_activity(view, article, kind) for m in _activity_mentions(view, article, kind, local)]
 
 
-def _mention_window(m: Mention) -> tuple[date, date] | None:
-    if m.start:
-        return m.start - timedelta(days=3), (m.end or m.start) + timedelta(days=3)
+def _mention_window(m: Mention, gazetteer: Gazetteer) -> tuple[date, date] | None:
+    """Dates of a named exercise: those the text gave, widened by the gazetteer's (announced and
+    held dates differ: Vostok-2022 was announced for Aug 30-Sep 5, held Sep 1-7)."""
+    instance = gazetteer.get_instance(m.exercise)
+    spans = [span] if instance and (span := instance.window(3)) else []
+    if _text_dated(m):
+        spans.append((m.start - timedelta(days=3), (m.end or m.start) + timedelta(days=3)))
+    if spans:
+        return min(s for s, _ in spans), max(e for _, e in spans)
     return (date(m.year, 1, 1), date(m.year, 12, 31)) if m.year else None
 
 
-def local_exercise(window: Period, local: tuple[Mention, ...]) -> Mention | None:
-    """The one exercise named in the article whose dates meet the drill's window."""
-    matches = {m.exercise: m for m in local if (span := _mention_window(m))
-               and span[0] <= window.end and window.start <= span[1]}
-    return next(iter(matches.values())) if len(matches) == 1 else None
+def _text_dated(m: Mention) -> bool:
+    """The text dates the exercise, in the year of its name ("Vostok-2026 ... on Sunday" in a 2024
+    article dates the sentence, not the exercise)."""
+    return m.start is not None and (m.year is None or m.start.year == m.year)
+
+
+def local_exercise(window: Period, local: tuple[Mention, ...], gazetteer: Gazetteer) -> Mention | None:
+    """The one exercise named in the article whose dates meet the drill's window: an exercise
+    with dates beats one known only by its year; two of a kind are ambiguous."""
+    for dated in (True, False):
+        matches = {m.exercise: m for m in local
+                   if (_text_dated(m) or gazetteer.get_instance(m.exercise) is not None) == dated
+                   and (span := _mention_window(m, gazetteer)) and span[0] <= window.end and window.start <= span[1]}
+        if matches:
+            return next(iter(matches.values())) if len(matches) == 1 else None
+    return None
 
 
 def _adopt(view: View, article: Article, named: Mention) -> Mention:
@@ -522,7 +603,7 @@ def _activity_mentions(view: View, article: Article, kind: str, local: tuple[Men
     window = activity_window(view, article, kind)
     if window is None:
         return []
-    named = local_exercise(window, local) if kind == "drill" else None
+    named = local_exercise(window, local, article.gazetteer) if kind == "drill" else None
     if named:
         return [_adopt(view, article, named)]
     noun = (EXERCISE_NOUN if kind == "drill" else PATROL).search(view.sentence.text)
@@ -539,14 +620,15 @@ def _activity_mentions(view: View, article: Article, kind: str, local: tuple[Men
 
 # --- discovered code names --------------------------------------------------------------------
 
+DASHES = "\\-‐‑‒–—―−"  # hyphen-minus, hyphens, figure dash, en/em dashes, minus: "Shield‑2026"
 NAME_WORD = r"(?:[A-Z][\w'’]*(?:[-/][A-Z]?[\w'’]+)*)"
-NAME = rf"{NAME_WORD}(?:[\s/-]+(?:{NAME_WORD}|of|the|and|de)(?![\w-]))*(?:[\s\-–—]+(?:19|20)\d\d[A-Z]?)?"
-QUOTED = re.compile(r"[“\"«「『‘]([^”\"»」』’“«]{2,60})[”\"»」』’]")
-INTRODUCED = re.compile(rf"\b(?:dubbed|code-?named|codenamed|named|called|titled|under the (?:code[- ])?name)\s+"
-                        rf"(?:the\s+)?[“\"«‘]?(?P<name>{NAME})", re.U)
-NAME_YEAR = re.compile(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s\-–—]+(?:19|20)\d\d[A-Z]?)(?!\d)")
-RU_INTRODUCED = re.compile(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
-ZH_CODENAME = re.compile(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
+NAME = rf"{NAME_WORD}(?:[\s/-]+(?:{NAME_WORD}|of|the|and|de)(?![\w-]))*(?:[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)?"
+QUOTED = FastRegex(r"[“\"«「『‘]([^”\"»」』’“«]{2,60})[”\"»」』’]")
+INTRODUCED = FastRegex(rf"\b(?:dubbed|code-?named|codenamed|named|called|titled|under the (?:code[- ])?name)\s+"
+                       rf"(?:the\s+)?[“\"«‘]?(?P<name>{NAME})", re.U)
+NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
+RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
+ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
 STOPWORDS = frozenset("""
 in on at by of the a an and for from since until during after before this last next that these those
 exercise exercises drill drills war games joint military naval air army navy maneuvers manoeuvres
@@ -583,19 +665,36 @@ def clean_name(raw: str) -> str:
     return re.sub(r"\s*[‐‑‒–—―−]\s*", "-", name)
 
 
+_YEAR_END = re.compile(r"[\s\-]*(?P<year>(?:19|20)\d\d)[A-Z]?$|[-'’]\s?(?P<yy>\d\d)$")
+_PART_END = re.compile(r"\s*(?:\(\s*(?P<paren>I{1,3})\s*\)|-(?P<dash>I{1,3}))$")
+
+
 def split_year(name: str) -> tuple[str, int | None]:
-    """ "Eagle Strike-2026" -> ("Eagle Strike", 2026)."""
-    m = re.search(r"[\s\-]*((?:19|20)\d\d)[A-Z]?$", name)
-    return (name[:m.start()].strip(" -"), int(m.group(1))) if m else (name, None)
+    """ "Eagle Strike-2026" -> ("Eagle Strike", 2026); "Eagle Strike-26" too (as the gazetteer reads it)."""
+    m = _YEAR_END.search(name)
+    if not m:
+        return name, None
+    return name[:m.start()].strip(" -"), int(m["year"]) if m["year"] else 2000 + int(m["yy"])
+
+
+def split_part(name: str) -> tuple[str, int | None]:
+    """ "Eagle Strike-2026 (II)" -> ("Eagle Strike-2026", 2): the second edition of the year."""
+    m = _PART_END.search(name)
+    return (name[:m.start()], len(m["paren"] or m["dash"])) if m else (name, None)
 
 
 def slugify(text: str) -> str:
     return re.sub(r"[^\w]+", "-", text.casefold()).strip("-").replace("_", "-")
 
 
-def _candidate_names(view: View) -> list[tuple[int, int, str, float]]:
+def _candidate_names(view: View) -> tuple[tuple[int, int, str, float], ...]:
     """(start, end, raw name, confidence) of code names introduced in the sentence."""
-    text, out = view.sentence.text, []
+    return code_name_candidates(view.sentence.text)
+
+
+@functools.lru_cache(maxsize=1024)  # pure; asked for twice per sentence (may_mention, discovery)
+def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
+    out = []
     for m in INTRODUCED.finditer(text):
         strong = not m.group(0).lower().startswith(("named", "called", "titled"))
         if strong or EXERCISE_NOUN.search(text):
@@ -603,13 +702,12 @@ def _candidate_names(view: View) -> list[tuple[int, int, str, float]]:
     for m in QUOTED.finditer(text):
         if _noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start()):
             out.append((m.start(1), m.end(1), m.group(1), 0.75))
-    if not _title_case(text):
-        for m in NAME_YEAR.finditer(text):
-            if _noun_next_to(text, m.start(), m.end(), 25):
-                out.append((m.start("name"), m.end("name"), m.group("name"), 0.7))
+    named_years = [m for m in NAME_YEAR.finditer(text) if _noun_next_to(text, m.start(), m.end(), 25)]
+    if named_years and not _title_case(text):
+        out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in named_years]
     for regex in (RU_INTRODUCED, ZH_CODENAME):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.75) for m in regex.finditer(text)]
-    return out
+    return tuple(out)
 
 
 def _noun_next_to(text: str, start: int, end: int, chars: int = 30) -> bool:
@@ -643,22 +741,28 @@ def _discovered_mention(view: View, article: Article, raw: str, confidence: floa
     participants = discovered_participants(view, article)
     if participants is None:
         return None
-    base, year = split_year(name)
+    dated, part = split_part(name)
+    base, year = split_year(dated)
     year = year or _context_year(view, article)
-    key = slugify(base) + (f"-{year}" if year else "")
+    key = slugify(base) + (f"-{year}" if year else "") + (f"-{'i' * part}" if part else "")
     return make_mention(view, article, Found(key, name, "discovered", confidence, None, year,
                                              participants=participants))
 
 
 def discovered_mentions(view: View, article: Article) -> list[Mention]:
-    out = []
+    """Code names introduced in the sentence; of overlapping ones only the longest ("Northern
+    Shield-2026", not also "Northern" or "Northern Shield" from another route)."""
+    found = []
     for start, end, raw, confidence in _candidate_names(view):
-        if _overlaps_gazetteer_name(view, start, end):
-            continue
-        mention = _discovered_mention(view, article, raw, confidence)
+        mention = None if _overlaps_gazetteer_name(view, start, end) else _discovered_mention(
+            view, article, raw, confidence)
         if mention:
-            out.append(mention)
-    return out
+            found.append((start, end, mention))
+    kept: list[tuple[int, int, Mention]] = []
+    for start, end, mention in sorted(found, key=lambda f: (f[0] - f[1], -f[2].confidence, f[0])):
+        if all(end <= k_start or start >= k_end for k_start, k_end, _ in kept):
+            kept.append((start, end, mention))
+    return [mention for _, _, mention in sorted(kept, key=lambda k: k[0])]
 
 
 # --- front door -------------------------------------------------------------------------------
@@ -677,10 +781,11 @@ def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gaz
                     title: str = "") -> list[Mention]:
     """All exercise mentions of an article, in text order (title first)."""
     article = build_article(text, title, _as_date(published), gazetteer)
-    named = [named_mentions(view, article) + discovered_mentions(view, article) for view in article.views]
+    views = article.mentioning_views()
+    named = [named_mentions(view, article) + discovered_mentions(view, article) for view in views]
     local = tuple(m for ms in named for m in ms if not _is_patrol_series(m, gazetteer))
     mentions: list[Mention] = []
-    for view, named_here in zip(article.views, named):
+    for view, named_here in zip(views, named):
         mentions += named_here + activity_mentions(view, article, bool(named_here), local)
     return _dedupe(mentions)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Callable
 
+from config.fastregex import FastRegex, first_characters_trigger, start_atoms
+
 PRECISION_RANK = {"range": 0, "day": 1, "week": 2, "month": 3, "year": 4}
 
 MONTHS_EN = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -230,6 +232,13 @@ def _year(offset: int) -> Callable[[re.Match, DateContext], Period]:
     return handler
 
 
+def _month_of_relative_year(m: re.Match, ctx: DateContext) -> Period | None:
+    """ "in August last year", "August of next year" """
+    month = _month_number(m["mon"])
+    offset = {"last": -1, "this": 0, "next": 1}[m["which"].lower()]
+    return month_period(ctx.base.year + offset, month) if month else None
+
+
 def _this_month_last_year(m: re.Match, ctx: DateContext) -> Period:
     return month_period(ctx.base.year - 1, ctx.base.month)
 
@@ -312,10 +321,10 @@ def _zh_month(m: re.Match, ctx: DateContext) -> Period | None:
 
 _ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
-Rule = tuple[re.Pattern, Callable[[re.Match, DateContext], Period | None]]
+Rule = tuple[FastRegex, Callable[[re.Match, DateContext], Period | None]]
 
 # Order matters: longer, more specific patterns first; their spans are then masked.
-RULES: tuple[Rule, ...] = tuple((re.compile(p), h) for p, h in (
+RULES: tuple[Rule, ...] = tuple((FastRegex(p), h) for p, h in (
     (rf"\b{_YEAR}-(?P<m>[01]\d)-(?P<d>[0-3]\d)\b", _iso),
     (rf"\b(?:from\s+)?{_MON}\s+{_DAYNUM}\s*(?:-|–|—|to|until|till|through|and)\s*(?:{_MON2}\s+)?"
      rf"(?P<day2>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s+{_YEAR})?", _range_en),
@@ -324,12 +333,14 @@ RULES: tuple[Rule, ...] = tuple((re.compile(p), h) for p, h in (
     (rf"\b{_MON}\s+{_DAYNUM}\b(?:,?\s+{_YEAR})?", _month_day),
     (rf"\b{_DAYNUM}\s+{_MON}(?:,?\s+{_YEAR})?\b", _month_day),
     (rf"\b{_MON}\s+(?:of\s+)?{_YEAR}\b", _month_year),
+    (rf"\b{_MON}\s+(?i:of\s+)?(?P<which>(?i:last|this|next))\s+(?i:year)\b", _month_of_relative_year),
     (r"(?i:\bthis month last year\b|\bthe same month last year\b)", _this_month_last_year),
     (r"(?i:\b(?:at\s+)?the end of (?P<which>this|last|the|previous)\s+month\b)", _end_of_month),
     (r"(?i:\bearlier this month\b)", _earlier_this_month),
     (r"(?i:\b(?P<n>\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|several)\s+"
      r"(?P<unit>days?|weeks?|months?)\s+ago\b)", _ago),
-    (r"(?i:\b(?P<a>a\s+)?(?P<n>few|several|two|three|four|five)?\s*(?P<unit>days?|weeks?)\s+later\b)", _later),
+    (r"(?i:\b(?:(?P<a>a)\s+)?(?:(?P<n>few|several|two|three|four|five)\s+)?(?P<unit>days?|weeks?)\s+later\b)",
+     _later),
     (r"(?i:\bthe\s+(?:next|following)\s+(?P<unit>month)\b)", _later),
     (r"(?i:\b(?:last|previous|past)\s+week\b)", _week(-1)),
     (r"(?i:\b(?:this|earlier this|later this)\s+week\b)", _week(0)),
@@ -398,13 +409,21 @@ def sentence_year_hint(sentence: str) -> int | None:
     return int(years.pop()) if len(years) == 1 else None
 
 
+# Where a rule can start (first characters only: a cheap scan); a rule whose first characters do
+# not occur there is not run.
+_RULE_STARTS = first_characters_trigger(pattern for pattern, _ in RULES)
+
+
 def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
     """Every period the sentence gives, with its position; a span used by one rule is not reused."""
     if ctx.year_hint is None:
         ctx = replace(ctx, year_hint=sentence_year_hint(sentence))
     taken = [False] * len(sentence)
     found: list[tuple[int, Period]] = []
+    starts = start_atoms(_RULE_STARTS, sentence) if _RULE_STARTS else None
     for pattern, handler in RULES:
+        if starts is not None and not pattern.may_start(starts):
+            continue
         for m in pattern.finditer(sentence):
             if any(taken[m.start():m.end()]):
                 continue
@@ -415,6 +434,11 @@ def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
             if not _in_since_clause(sentence, m.start()):
                 found.append((m.start(), period))
     return sorted(found, key=lambda item: item[0])
+
+
+def uses_previous(sentence: str) -> bool:
+    """Does the sentence date itself from the one before ("a few days later", "the next month")?"""
+    return any(pattern.search(sentence) for pattern, handler in RULES if handler is _later)
 
 
 _SAID_BEFORE = re.compile(r"\b(?:said|says|told|announced|reported|stated|added|confirmed|statement)\b[^.;]{0,12}$|"

@@ -11,10 +11,12 @@ The lexicon (countries, places, cues) lives here because exercise detection reus
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
 
+from config.fastregex import FastRegex, top_level_alternatives
 from crawler.text.sentences import iter_sentences
 
 THRESHOLD = 0.5
@@ -71,7 +73,19 @@ PLACES: tuple[tuple[str, str, str | None], ...] = (
     ("Shandong", r"Shandong|(?i:шаньдун\w*)|山东", "CN"),
     ("Brest", r"Brest\b|(?i:бреск\w*|брест\w*)|布列斯特", "BY"),
 )
-_PLACE_RE = re.compile("|".join(f"(?P<p{i}>{pattern})" for i, (_, pattern, _) in enumerate(PLACES)))
+
+
+_CJK_START = re.compile(r"[\u3400-\u9fff]")
+
+
+def _word_initial(pattern: str) -> str:
+    """\\b before each alternative that starts with a letter (not CJK: no spaces there), so that
+    a place name never starts inside a word and FastRegex passes over letters inside words."""
+    return "|".join(alt if alt.startswith(("\\b", "(?<")) or _CJK_START.match(alt) else "\\b" + alt
+                    for alt in top_level_alternatives(pattern))
+
+
+_PLACE_RE = FastRegex("|".join(f"(?P<p{i}>{_word_initial(pattern)})" for i, (_, pattern, _) in enumerate(PLACES)))
 # "in the Chukchi and Bering Seas", "near the Laptev Sea": seas the list does not know.
 _SEA_PHRASE = re.compile(r"\b(?:in|near|over|off|across|into|through|to|from)\s+the\s+"
                          r"((?:[A-Z][a-z]+\s+){1,3}?)(?:and\s+([A-Z][a-z]+)\s+)?(Sea|Seas|Ocean|Strait|Bay|Gulf)\b")
@@ -130,13 +144,13 @@ COUNTRIES: tuple[tuple[str, str], ...] = (
     ("TR", r"\bTurkey\b|\bTurkish\b|\bTürkiye\b|(?i:\bтурци\w*|\bтурецк\w*)|土耳其"),
     ("SA", r"\bSaudi\w*|沙特"),
 )
-_COUNTRY_RE = re.compile("|".join(f"(?P<{code}>{pattern})" for code, pattern in COUNTRIES))
+_COUNTRY_RE = FastRegex("|".join(f"(?P<{code}>{pattern})" for code, pattern in COUNTRIES))
 # "Russia's defence ministry said": a source, not a participant.
 # (A minister or president is an actor: "China's defence minister held talks with ...".)
 _SOURCE_AFTER = re.compile(r"^(?:'s|’s)\s+(?:\w+\s+){0,2}?(?:ministry|news|embassy|media|agency|TASS|Xinhua|"
                            r"spokes\w+|officials?|statement|press service|state television)", re.I)
 
-PAIR_TOKEN = re.compile(
+PAIR_TOKEN = FastRegex(
     r"\b(?:Sino|China|Chinese)\s?[-–‐/]\s?(?:Russian|Russia)\b|\b(?:Russo|Russia|Russian)\s?[-–‐/]\s?(?:Chinese|China)\b"
     r"|(?i:российско-китайск\w*|китайско-российск\w*|русско-китайск\w*|китайско-русск\w*|"
     r"россии\s+и\s+китая|китая\s+и\s+россии)|中俄|俄中")
@@ -152,24 +166,24 @@ _WITH_GAP = re.compile(r"\bwith\s+(?:troops|forces|units|contingents|warships|sh
                        r"\b(?:suppl(?:y|ies|ied|ying)|arm(?:s|ed|ing)?|sell(?:s|ing)?|sold|equip(?:s|ped|ping)?)\s+(?:the\s+)?$|"
                        r"\b(?:deliver|sold|sell|suppl|export|transferr?|provid|ship)\w*\b.*\bto\s+(?:the\s+)?$|"
                        r"(?i:\b(?:постав|прода|переда)\w*\s+$)", re.I)
-TWO_PARTY = re.compile(r"\b(?:the two|both)\s+(?:countries|nations|sides|militaries|armies|navies|"
-                       r"air forces|powers|neighbou?rs|partners)\b|\bthe two countries'|"
-                       r"(?i:двух стран|обе страны|обеих стран|двух армий|обеих сторон)|两国|双方|两军", re.I)
+TWO_PARTY = FastRegex(r"\b(?:the two|both)\s+(?:countries|nations|sides|militaries|armies|navies|"
+                      r"air forces|powers|neighbou?rs|partners)\b|\bthe two countries'|"
+                      r"(?i:двух стран|обе страны|обеих стран|двух армий|обеих сторон)|两国|双方|两军", re.I)
 
 # --- cues -------------------------------------------------------------------------------------
 
-ACTIVITY = re.compile(
+ACTIVITY = FastRegex(
     r"\b(?:exercises?|drills?|war[- ]?games?|manoeuvres?|maneuvers?|military training|joint training|"
     r"patrol(?:s|led|ling|ing)?)\b|(?i:учени[еяйюих]\w*|манёвр\w*|маневр\w*|патрул\w*)|"
     r"演习|军演|演练|联合训练|军事训练|巡航|巡逻", re.I)
 # "joint" the adjective, not the first word of a name ("Joint Sword", "Joint Sea").
-JOINT = re.compile(r"\b(?:[Jj]oint(?!\s+[A-Z])|jointly|combined|coordinated|bilateral|together)\b|"
-                   r"(?i:совместн\w*|вместе с)|联合(?!国)|共同|一同")
+JOINT = FastRegex(r"\b(?:[Jj]oint(?!\s+[A-Z])|jointly|combined|coordinated|bilateral|together)\b|"
+                  r"(?i:совместн\w*|вместе с)|联合(?!国)|共同|一同")
 # One country taking part in the other's exercise.
-PARTICIPATE = re.compile(r"\b(?:take|takes|took|taking) part\b|\bparticipat\w*|\bjoin(?:s|ed|ing)?\b|"
-                         r"\b(?:send|sends|sent|sending)\b|\bcontribut\w*|"
-                         r"(?i:участ\w*|присоедин\w*|направ\w*)|参演|参加|参与|派出|派遣", re.I)
-COOPERATION = re.compile(
+PARTICIPATE = FastRegex(r"\b(?:take|takes|took|taking) part\b|\bparticipat\w*|\bjoin(?:s|ed|ing)?\b|"
+                        r"\b(?:send|sends|sent|sending)\b|\bcontribut\w*|"
+                        r"(?i:участ\w*|присоедин\w*|направ\w*)|参演|参加|参与|派出|派遣", re.I)
+COOPERATION = FastRegex(
     r"\bmilitary[- ](?:cooperation|co-operation|technical|ties|links|contacts|relations|alliance|delegation)|"
     r"\bdefen[cs]e (?:cooperation|co-operation|ties|links|relations|talks|technolog\w*|industr\w*|"
     r"ministers?|chiefs?)|\barms (?:sales?|exports?|deliveries|supplies|transfers?|trade|deals?)|"
@@ -180,9 +194,9 @@ COOPERATION = re.compile(
     r"оружи\w*|военн\w* связ\w*|оборонн\w* сотрудничеств\w*)|"
     r"军事合作|军事技术合作|军技合作|国防部长|防长|武器|军售|军事关系|两军关系|防务合作|国防合作", re.I)
 # Forces deployed side by side: "Russian and Chinese bombers", "Chinese and Russian warships".
-DEPLOYED = re.compile(r"\b(?:bombers?|warships?|warplanes?|fleets?|flotillas?|destroyers?|frigates?|naval ships|"
-                      r"fighter jets|aircraft)\b|(?i:бомбардировщ\w*|ракетоносц\w*|корабл\w*)|轰炸机|军舰|舰艇|战机", re.I)
-FORCES = re.compile(
+DEPLOYED = FastRegex(r"\b(?:bombers?|warships?|warplanes?|fleets?|flotillas?|destroyers?|frigates?|naval ships|"
+                     r"fighter jets|aircraft)\b|(?i:бомбардировщ\w*|ракетоносц\w*|корабл\w*)|轰炸机|军舰|舰艇|战机", re.I)
+FORCES = FastRegex(
     r"\b(?:troops|soldiers|sailors|marines|paratroopers|pilots|servicemen|navy|navies|naval|air forces?|army|"
     r"armies|militaries|military|armed forces)\b|"
     r"(?i:войск\w*|военн\w*|флот\w*|вмф|вмс|армии|армий|моряк\w*)|海军|空军|陆军|军队|军方|官兵", re.I) 
@@ -213,20 +227,56 @@ class PlaceHit:
 
 @dataclass(frozen=True)
 class SentenceFacts:
-    """What one sentence says about who does what, shared by relevance and exercise detection."""
+    """What one sentence says about who does what, shared by relevance and exercise detection.
+
+    Who is named and bound is worked out at once; the cue words on first use (most sentences of an
+    article name neither country, and then most cues are never asked for)."""
     text: str
     countries: tuple[CountryHit, ...]
     groups: tuple[frozenset[str], ...]  # countries bound together (conjunction, "with", pair word)
     bind_spans: tuple[tuple[int, int], ...]  # where China and Russia are bound
-    two_party: bool  # "the two countries", "两国"
-    joint: bool
-    participate: bool  # "took part", "joined", "sent ... to take part"
-    activities: tuple[tuple[int, int], ...]  # exercise/patrol nouns not led by a third party
-    any_activity: bool  # an exercise/patrol noun at all, whoever holds it
-    cooperation: bool
-    deployed: bool
-    forces: bool
     places: tuple[PlaceHit, ...]
+
+    @functools.cached_property
+    def two_party(self) -> bool:
+        """ "the two countries", "两国" """
+        return bool(TWO_PARTY.search(self.text))
+
+    @functools.cached_property
+    def joint(self) -> bool:
+        return bool(JOINT.search(self.text))
+
+    @functools.cached_property
+    def participate(self) -> bool:
+        """ "took part", "joined", "sent ... to take part" """
+        return bool(PARTICIPATE.search(self.text))
+
+    @functools.cached_property
+    def _activity_nouns(self) -> tuple[tuple[int, int], ...]:
+        return tuple(m.span() for m in ACTIVITY.finditer(self.text))
+
+    @functools.cached_property
+    def activities(self) -> tuple[tuple[int, int], ...]:
+        """Exercise/patrol nouns not led by a third party."""
+        return tuple((start, end) for start, end in self._activity_nouns
+                     if not _third_party_led(self.text, start, end, self.places, self.countries))
+
+    @property
+    def any_activity(self) -> bool:
+        """An exercise/patrol noun at all, whoever holds it."""
+        return bool(self._activity_nouns)
+
+    @functools.cached_property
+    def cooperation(self) -> bool:
+        return bool(COOPERATION.search(self.text))
+
+    @functools.cached_property
+    def deployed(self) -> bool:
+        return bool(DEPLOYED.search(self.text))
+
+    @functools.cached_property
+    def forces(self) -> bool:
+        return bool(FORCES.search(self.text))
 
     @property
     def codes(self) -> frozenset[str]:
@@ -281,9 +331,18 @@ def _mask(text: str, spans) -> str:
 
 
 def find_countries(text: str, places: tuple[PlaceHit, ...] | None = None) -> tuple[CountryHit, ...]:
-    masked = _mask(text, find_places(text) if places is None else places)
-    return tuple(CountryHit(m.lastgroup, m.start(), m.end(), bool(_SOURCE_AFTER.match(masked[m.end():])))
-                 for m in _COUNTRY_RE.finditer(masked))
+    places = find_places(text) if places is None else places
+    masked = _mask(text, places)
+    hits = [CountryHit(m.lastgroup, m.start(), m.end(), bool(_SOURCE_AFTER.match(masked[m.end():])))
+            for m in _COUNTRY_RE.finditer(masked)]
+    return tuple(sorted(hits + _named_hosts(text, places), key=lambda hit: hit.start))
+
+
+def _named_hosts(text: str, places: tuple[PlaceHit, ...]) -> list[CountryHit]:
+    """ "Russia's far east", "far eastern Russia": the place names its country, which is there (the
+    mask hides it because "East China Sea" is not China)."""
+    return [CountryHit(place.host, place.start, place.end, False) for place in places
+            if place.host and any(m.lastgroup == place.host for m in _COUNTRY_RE.finditer(text[place.start:place.end]))]
 
 
 def _bound_pair(text: str, left: CountryHit, right: CountryHit) -> bool:
@@ -311,9 +370,9 @@ _OTHERS_AFTER = re.compile(r"\s+(?:\w+\s+){0,3}?(?:with|by|of|between|involving|
                            r"(?P<who>allies|partners|NATO|[A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)")
 _LED_BEFORE = re.compile(r"\b(?P<who>NATO|[A-Z][\w.]*)[- ](?:led|hosted)\s+(?:\w+\s+)?$|\b(?P<nato>NATO)(?:'s)?\s+$")
 # "China and Russia criticised joint exercises by ...": the pair reacts to someone else's drill.
-REACTION = re.compile(r"\b(?:critici[sz]\w*|condemn\w*|denounc\w*|slam\w*|protest\w*|oppos\w*|warn\w*|"
-                      r"accus\w*|object\w*|decr(?:y|ied)|blast\w*|rebuk\w*)\b|(?i:осудил\w*|раскритиковал\w*)|"
-                      r"谴责|批评|反对", re.I)
+REACTION = FastRegex(r"\b(?:critici[sz]\w*|condemn\w*|denounc\w*|slam\w*|protest\w*|oppos\w*|warn\w*|"
+                     r"accus\w*|object\w*|decr(?:y|ied)|blast\w*|rebuk\w*)\b|(?i:осудил\w*|раскритиковал\w*)|"
+                     r"谴责|批评|反对", re.I)
 
 
 def _others(who: str) -> bool:
@@ -335,19 +394,14 @@ def _third_party_led(text: str, start: int, end: int, places: tuple[PlaceHit, ..
     return bool(before) and before[-1].code not in ("CN", "RU")
 
 
+@functools.lru_cache(maxsize=1024)  # pure; exercise detection re-reads the sentences relevance read
 def analyse_sentence(text: str) -> SentenceFacts:
     places = find_places(text)
     countries = find_countries(text, places)
     groups = country_groups(text, countries)
     binds = [(m.start(), m.end()) for m in PAIR_TOKEN.finditer(text)]
     binds += [(start, end) for codes, start, end in groups if {"CN", "RU"} <= codes]
-    nouns = list(ACTIVITY.finditer(text))
-    activities = tuple((m.start(), m.end()) for m in nouns
-                       if not _third_party_led(text, m.start(), m.end(), places, countries))
-    return SentenceFacts(text, countries, tuple(frozenset(c) for c, _, _ in groups), tuple(sorted(binds)),
-                         bool(TWO_PARTY.search(text)), bool(JOINT.search(text)), bool(PARTICIPATE.search(text)),
-                         activities, bool(nouns), bool(COOPERATION.search(text)), bool(DEPLOYED.search(text)),
-                         bool(FORCES.search(text)), places)
+    return SentenceFacts(text, countries, tuple(frozenset(c) for c, _, _ in groups), tuple(sorted(binds)), places)
 
 
 def _close(text: str, activity: tuple[int, int], bind: tuple[int, int]) -> bool:

@@ -5,6 +5,7 @@ sentences share cues, so abbreviations that end in a dot are protected.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -72,10 +73,15 @@ def split_sentences(paragraph: str) -> list[str]:
 
 def iter_sentences(text: str, title: str = "") -> list[Sentence]:
     """All sentences of a text, the title first (paragraph -1) when given."""
+    return list(_sentences(text, title))
+
+
+@functools.lru_cache(maxsize=16)  # pure; relevance and detection split the same article
+def _sentences(text: str, title: str) -> tuple[Sentence, ...]:
     result: list[Sentence] = []
     if title and title.strip():
         result.append(Sentence(title.strip(), -1, 0))
     for p_index, paragraph in enumerate(split_paragraphs(text)):
         for sentence in split_sentences(paragraph):
             result.append(Sentence(sentence, p_index, len(result)))
-    return result
+    return tuple(result)
