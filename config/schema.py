@@ -138,8 +138,47 @@ class DaemonSettings(Strict):
     )(classmethod(lambda cls, v: parse_duration(v)))
 
 
+class DedupSettings(Strict):
+    """Near-duplicate stories. Changing num_perm, shingle_words or near_duplicate invalidates the stored
+    LSH buckets (storage.dedup.rebuild_sql_index refills them)."""
+    near_duplicate: float = Field(default=0.5, gt=0, le=1, description="estimated Jaccard of word shingles")
+    num_perm: int = Field(default=128, ge=16, le=1024)
+    shingle_words: int = Field(default=4, ge=1, le=12)
+    large_edit: float = Field(default=0.2, gt=0, lt=1, description="share of shingles changed by a large edit")
+    lsh: str = Field(default="sql", description="sql, or a redis:// URL for the LSH buckets")
+    lsh_name: str | None = Field(default=None, description="Redis key prefix [default: derived from the database URL]")
+
+    @field_validator("lsh")
+    @classmethod
+    def _lsh_backend(cls, value: str) -> str:
+        if value != "sql" and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{value!r}: write sql, or a Redis URL such as redis://127.0.0.1:6379/0")
+        return value
+
+
+class MonitorSettings(Strict):
+    """Revisits of known articles: every `revisit_factor` of the time an article has been quiet, at least
+    `revisit_min` and at most `revisit_max` apart, until it is `max_age` old."""
+    revisit_min: int = 3600
+    revisit_max: int = 7 * 86400
+    revisit_factor: float = Field(default=0.25, gt=0)
+    max_age: int = 30 * 86400
+    revisit_share: float = Field(default=0.5, ge=0, le=1, description="share of an outlet's max_pages for revisits")
+
+    _durations = field_validator("revisit_min", "revisit_max", "max_age", mode="before")(
+        classmethod(lambda cls, v: parse_duration(v)))
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MonitorSettings":
+        if not 0 < self.revisit_min <= self.revisit_max:
+            raise ValueError("need 0 < revisit_min <= revisit_max")
+        return self
+
+
 class Settings(Strict):
     crawl: CrawlSettings = CrawlSettings()
     extraction: ExtractionSettings = ExtractionSettings()
     alerts: AlertSettings = AlertSettings()
     daemon: DaemonSettings = DaemonSettings()
+    dedup: DedupSettings = DedupSettings()
+    monitor: MonitorSettings = MonitorSettings()

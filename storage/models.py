@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer,
-                        String, Text, TypeDecorator, UniqueConstraint)
+                        LargeBinary, String, Text, TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -85,6 +85,7 @@ class Story(Base):
 
 class Article(Base):
     __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_outlet_next_visit", "outlet", "next_visit_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     outlet: Mapped[str] = mapped_column(String(100), index=True)
     url: Mapped[str] = mapped_column(Text)
@@ -106,6 +107,8 @@ class Article(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     next_visit_at: Mapped[datetime | None] = mapped_column(index=True)
     version_count: Mapped[int] = mapped_column(default=1)
+    # near-duplicate detection: datasketch LeanMinHash of the text's shingles (bands in lsh_buckets)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # analysis
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"), index=True)
     relevant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
@@ -166,13 +169,14 @@ class BoilerplateLine(Base):
 
 class ExerciseInstance(Base):
     """One edition of an exercise (Vostok-2022) or one joint activity (an air patrol in July 2024),
-    known from the gazetteer or discovered in articles."""
+    known from the gazetteer or discovered in articles. A discovered instance later found in the
+    gazetteer is merged: merged_into_id points at the known instance, which took its mentions and alerts."""
     __tablename__ = "exercise_instances"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(Text)
     series: Mapped[str | None] = mapped_column(String(100), index=True)
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(30))  # named | patrol | drill | discovered
     known: Mapped[bool] = mapped_column(Boolean, default=False)
     year: Mapped[int | None]
     ordinal: Mapped[int | None]
@@ -189,6 +193,8 @@ class ExerciseInstance(Base):
 
 
 class ExerciseMention(Base):
+    """One sentence of one article naming an instance. `current`: the article reports it as news
+    (dated near its publication), not as background ("the previous edition, Vostok-2018, ...")."""
     __tablename__ = "exercise_mentions"
     __table_args__ = (UniqueConstraint("article_id", "instance_id", "sentence_hash"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -201,11 +207,17 @@ class ExerciseMention(Base):
     places: Mapped[list[Any] | None]
     participants: Mapped[list[Any] | None]
     starting: Mapped[bool] = mapped_column(Boolean, default=False)
+    current: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Alert(Base):
-    """Raised once per new instance (or first report of one starting); kept until every sink took it."""
+    """Raised once per new instance (or first report of one starting); kept until every sink took it.
+
+    status: pending (some configured sink has not taken it yet) | sent | failed (max attempts reached;
+    `drillwatch alerts --retry` makes it pending again). `delivered` maps sink id -> ISO time.
+    `historical`: the report was already old when first crawled (backfill of an archive)."""
     __tablename__ = "alerts"
     __table_args__ = (UniqueConstraint("instance_id", "reason"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,8 +227,13 @@ class Alert(Base):
     sentence: Mapped[str | None] = mapped_column(Text)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     url: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(100))
+    historical: Mapped[bool] = mapped_column(Boolean, default=False)
+    details: Mapped[dict[str, Any] | None]  # instance and mention facts at raise time (dates, places...)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending | sent
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    delivered: Mapped[dict[str, Any] | None]  # sink name -> ISO time delivered
+    delivered: Mapped[dict[str, Any] | None]  # sink id -> ISO time delivered
+    sent_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]  # a delivery in progress holds the alert until then

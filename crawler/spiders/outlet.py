@@ -81,7 +81,7 @@ class OutletSpider(Spider):
         self.crawler.stats.inc_value("drillwatch/entry_points_ok")
         entries = {response.urljoin(e["link"]): e for e in feed.entries if e.get("link")}
         new = set(self.new_links(entries))
-        due = self.due_entries(set(entries) - new) if self.outlet.feed_content else {}
+        due = self.due_entries(set(entries) - new) if self.outlet.feed_content else set()
         for link, entry in entries.items():
             hints = self._feed_hints(entry)
             content = self._feed_content(entry)
@@ -190,11 +190,13 @@ class OutletSpider(Spider):
         self.crawler.stats.inc_value("drillwatch/revisits/due", len(due))
         return due
 
-    def due_entries(self, links: set[str]) -> dict[str, Revisit]:
+    def due_entries(self, links: set[str]) -> set[str]:
+        """The seen feed links whose articles are due for a revisit."""
         if not links:
-            return {}
+            return set()
+        forms = {canonical_url(link): link for link in links}
         with session_scope(self.engine) as session:
-            due = due_among(session, links, utcnow())
+            due = {forms[url] for url in due_among(session, forms, utcnow())}
         self.crawler.stats.inc_value("drillwatch/revisits/due", len(due))
         return due
 

@@ -1,16 +1,170 @@
-"""Identity of articles: normalised text hashes (pure)."""
+"""Identity and change of article texts (pure): fingerprints, shingles, MinHash signatures, the
+near-duplicate decision and the "meaningful change" test between two versions.
+
+* `content_hash` fingerprints what a reader would call the text: case, whitespace, typographic quotes and
+  volatile lines ("Updated 10:32 GMT", "3 hours ago", comment and view counters) do not count.
+* Near-duplicates (one wire story on many sites, with other clutter, headline or trims) share most word
+  4-shingles; a MinHash signature (datasketch) estimates that share (Jaccard) without the texts.
+  Different reports of one event share facts but few 4-word runs, so they stay apart.
+* `compare_versions` decides whether a re-fetched article changed, flags title changes and large edits
+  (more than `large_edit` of the shingles changed) and renders a unified diff.
+"""
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from datasketch import LeanMinHash, MinHash
+
+from crawler.text.urls import canonical_url, identity_url  # noqa: F401 - URL identity lives in urls.py
+
+SHINGLE_WORDS = 4
+NUM_PERM = 128
+SEED = 1
+NEAR_DUPLICATE = 0.5   # estimated Jaccard of shingles at and above which two texts are one story
+LARGE_EDIT = 0.2       # share of shingles changed above which an edit is "large"
 
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
+                         "\u00a0": " ", "\u2009": " ", "\u202f": " ", "–": "-", "—": "-"})
+_TIME = r"\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*\(?[A-Z]{2,4}\)?)?"
+_DATE = r"(?:\w+,?\s+)?(?:\d{1,2}\s+\w+\.?,?\s+\d{4}|\w+\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
+_STAMP = rf"(?:{_DATE}(?:\s*(?:at|,|-)?\s*{_TIME})?|{_TIME}(?:\s*(?:on|,|-)?\s*{_DATE})?)"
+# whole lines that change between fetches without the article changing
+VOLATILE_LINES = tuple(re.compile(p, re.IGNORECASE) for p in (
+    rf"^(?:last\s+)?(?:updated|modified|edited|published|posted)(?:\s+on|\s+at)?\s*:?\s*{_STAMP}\s*\.?$",
+    r"^(?:updated|published|posted)?\s*:?\s*(?:about\s+)?(?:\d+|an?|one)\s+(?:second|minute|min|hour|hr|day|week)s?\s+ago\.?$",
+    r"^[\d.,]+\s*[km]?\s+(?:comments?|views?|shares?|reads?|likes?|reactions?|responses?)$",
+    r"^[\d.]+\s+avg\.?\s+rating.*votes?$",
+    r"^(?:reading\s+time|read\s+time)\s*:?\s*\d+\s*min(?:ute)?s?(?:\s+read)?\.?$",
+    r"^\d+\s*min(?:ute)?s?\s+read$",
+))
+# timestamps inside a line: "Moscow (AFP) - Updated 10:32 GMT - Russian ..." keeps the sentence
+INLINE_STAMP = re.compile(rf"\(?\b(?:last\s+)?(?:updated|modified|edited)(?:\s+on|\s+at)?\s*:?\s*{_STAMP}\)?",
+                          re.IGNORECASE)
+
+
+# --- fingerprints ---------------------------------------------------------------------------------
+
+def is_volatile(line: str) -> bool:
+    line = line.strip()
+    return any(p.match(line) for p in VOLATILE_LINES)
+
+
+def meaningful_lines(text: str) -> list[str]:
+    """The text's lines as a reader compares them: no volatile lines or timestamps, whitespace,
+    case and typographic quotes normalised, empty lines dropped."""
+    lines = []
+    for line in text.translate(_QUOTES).splitlines():
+        if is_volatile(line):
+            continue
+        line = _SPACE.sub(" ", INLINE_STAMP.sub(" ", line)).strip().casefold()
+        if line:
+            lines.append(line)
+    return lines
 
 
 def normalise_text(text: str) -> str:
-    """Whitespace and case do not make a different article."""
-    return _SPACE.sub(" ", text).strip().casefold()
+    """Whitespace, case, quotes and volatile timestamps do not make a different article."""
+    return " ".join(meaningful_lines(text))
 
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def normalise_title(title: str | None) -> str:
+    return normalise_text(title or "")
+
+
+# --- shingles and MinHash -------------------------------------------------------------------------
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(normalise_text(text))
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
+    """Word `size`-grams of the normalised text (a shorter text is one shingle)."""
+    tokens = words(text)
+    if len(tokens) <= size:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+@lru_cache(maxsize=8)
+def _template(num_perm: int, seed: int) -> MinHash:
+    return MinHash(num_perm=num_perm, seed=seed)  # permutations are drawn once, then copied
+
+
+def minhash(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS, seed: int = SEED) -> LeanMinHash:
+    """MinHash signature of the text's shingles (datasketch, immutable LeanMinHash)."""
+    sketch = _template(num_perm, seed).copy()
+    sketch.update_batch([s.encode("utf-8") for s in shingles(text, size)])
+    return LeanMinHash(sketch)
+
+
+def signature_bytes(sketch: LeanMinHash) -> bytes:
+    """datasketch's own serialisation, for storage (LeanMinHash.deserialize reads it back)."""
+    buf = bytearray(sketch.bytesize())
+    sketch.serialize(buf)
+    return bytes(buf)
+
+
+def signature_of(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS) -> bytes:
+    return signature_bytes(minhash(text, num_perm, size))
+
+
+def similarity(a: bytes | MinHash, b: bytes | MinHash) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    a = LeanMinHash.deserialize(a) if isinstance(a, (bytes, bytearray)) else a
+    b = LeanMinHash.deserialize(b) if isinstance(b, (bytes, bytearray)) else b
+    return a.jaccard(b)
+
+
+def is_near_duplicate(a: bytes | MinHash, b: bytes | MinHash, threshold: float = NEAR_DUPLICATE) -> bool:
+    return similarity(a, b) >= threshold
+
+
+# --- versions -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """How a re-fetched article differs from the stored one."""
+    text_changed: bool
+    title_changed: bool
+    shingles_changed: float  # share of the two versions' shingles not in both (1 - Jaccard)
+    large_edit: bool
+    diff: str
+
+    @property
+    def meaningful(self) -> bool:
+        return self.text_changed or self.title_changed
+
+
+def unified_diff(old: str, new: str, old_title: str | None = None, new_title: str | None = None) -> str:
+    """Line diff of the texts; a changed title shows as a first hunk of its own."""
+    parts = []
+    if (old_title or "") != (new_title or ""):
+        parts += difflib.unified_diff([old_title or ""], [new_title or ""], "title (previous)", "title (current)",
+                                      lineterm="")
+    parts += difflib.unified_diff(old.splitlines(), new.splitlines(), "previous", "current", lineterm="")
+    return "\n".join(parts)
+
+
+def compare_versions(old_text: str, old_title: str | None, new_text: str, new_title: str | None,
+                     large_edit: float = LARGE_EDIT) -> Change:
+    text_changed = meaningful_lines(old_text) != meaningful_lines(new_text)
+    title_changed = normalise_title(old_title) != normalise_title(new_title)
+    changed = 1.0 - jaccard(shingles(old_text), shingles(new_text)) if text_changed else 0.0
+    diff = unified_diff(old_text, new_text, old_title, new_title) if text_changed or title_changed else ""
+    return Change(text_changed, title_changed, round(changed, 4), changed > large_edit, diff)

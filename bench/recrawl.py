@@ -1,0 +1,165 @@
+"""Crawling unchanged outlets again: how much of the first crawl's work does the second one redo?
+
+    .venv/bin/python bench/recrawl.py [--pages 2000] [--revisits 200] [--db URL]
+
+Generates two loopback outlets with PAGES article pages between them (realistic page weight): a
+paginated listing (100 links a page) and an RSS feed (links only, pages fetched). Serves them with the
+demo server and runs the real crawl (`python -m crawler.run`, a fresh process each time) three times:
+  1. first crawl: every article fetched, extracted, stored;
+  2. second crawl, nothing changed, nothing due: only the listing pages and the feed are fetched;
+     target: wall time <= 5% of the first crawl's, zero articles extracted again;
+  3. REVISITS articles made due: conditional requests, all answered 304, still nothing extracted.
+Prints per crawl: process wall time, crawl time (crawl_runs), pages fetched, article pages fetched,
+items extracted (new + updated + unchanged in crawl_runs), 304 answers.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select, update  # noqa: E402
+
+from crawler.demo.server import DemoServer  # noqa: E402
+from storage.db import init_db, make_engine, session_scope  # noqa: E402
+from storage.models import Article, CrawlRun  # noqa: E402
+
+WORDS = ("Russian Chinese joint naval patrol exercise ministry defence bombers warships Sea Japan Pacific strategic "
+         "cooperation statement officials drills troops aircraft week region military training analysts partnership "
+         "Moscow Beijing command forces units Vostok air navy fleet coast guard missile carriers escort the a of in "
+         "and said on with for by at from that was were will".split())
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title} | SynthWire</title>
+<link rel="canonical" href="{{{{BASE}}}}{path}"><meta property="article:published_time" content="{published}">
+</head><body><header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/defence">Defence</a>
+<a href="/asia">Asia</a> <a href="/opinion">Opinion</a></nav></header><div class="ad">ADVERTISEMENT</div>
+<main><article><h1>{title}</h1><p class="byline">By Staff Writer</p>{paragraphs}</article>
+<aside><h3>Related news</h3><ul>{related}</ul></aside></main>
+<footer><p>All rights reserved. Copyright SynthWire.</p></footer></body></html>"""
+LISTING_PAGE = 100
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(rng.choices(WORDS, k=rng.randint(12, 24))).capitalize() + "."
+
+
+def write_article(site: Path, path: str, n: int, rng: random.Random, published: str) -> None:
+    paragraphs = "\n".join(f"<p>{' '.join(sentence(rng) for _ in range(rng.randint(3, 5)))}</p>"
+                           for _ in range(rng.randint(6, 10)))
+    related = "".join(f"<li><a href='/r/{rng.randint(0, 9999)}.html'>{sentence(rng)}</a></li>" for _ in range(5))
+    file = site / path.lstrip("/")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(PAGE.format(title=f"Report {n}: {sentence(rng)[:60]}", path=path, published=published,
+                                paragraphs=paragraphs, related=related), encoding="utf-8")
+
+
+def make_sites(root: Path, pages: int, seed: int = 11) -> None:
+    rng = random.Random(seed)
+    published = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat(timespec="seconds")
+    listed, fed = pages // 2, pages - pages // 2
+    links = [f"/synth/a/{n}.html" for n in range(listed)]
+    for n, path in enumerate(links):
+        write_article(root, path, n, rng, published)
+    chunks = [links[i:i + LISTING_PAGE] for i in range(0, len(links), LISTING_PAGE)]
+    for i, chunk in enumerate(chunks, start=1):
+        nxt = f'<a href="{{{{BASE}}}}/synth/list/page-{i + 1}.html">Next</a>' if i < len(chunks) else ""
+        items = "".join(f'<li><a href="{{{{BASE}}}}{p}">Report {p}</a></li>' for p in chunk)
+        (root / "synth" / "list").mkdir(parents=True, exist_ok=True)
+        (root / "synth" / "list" / f"page-{i}.html").write_text(
+            f"<html><body><ul>{items}</ul>{nxt}</body></html>", encoding="utf-8")
+    items = []
+    for n in range(fed):
+        path = f"/synth/f/{n}.html"
+        write_article(root, path, listed + n, rng, published)
+        items.append(f"<item><title>Report {n}</title><link>{{{{BASE}}}}{path}</link>"
+                     f"<pubDate>Mon, 01 Jul 2024 08:00:00 +0000</pubDate></item>")
+    (root / "synth" / "feed.xml").write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>SynthWire</title>' + "".join(items)
+        + "</channel></rss>", encoding="utf-8")
+
+
+def write_config(directory: Path, base: str, pages: int) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "outlets.yaml").write_text(f"""outlets:
+  - name: synthlist
+    domains: [127.0.0.1]
+    listings:
+      - url: "{base}/synth/list/page-1.html"
+        links: '/synth/a/\\d+\\.html$'
+        next: '/synth/list/page-\\d+\\.html$'
+    max_pages: {pages + 100}
+  - name: synthfeed
+    domains: [127.0.0.1]
+    feeds: ["{base}/synth/feed.xml"]
+    max_pages: {pages + 100}
+""", encoding="utf-8")
+    (directory / "settings.yaml").write_text("crawl:\n  obey_robots: false\n  retries: 0\n", encoding="utf-8")
+
+
+def crawl(config: Path, db: str, server: DemoServer, engine) -> dict:
+    server.clear_requests()
+    with session_scope(engine) as session:
+        last_run = session.scalar(select(func.max(CrawlRun.id))) or 0
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "crawler.run", "synthlist", "synthfeed", "--config", str(config),
+                           "--db", db, "--log-level", "ERROR"], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"crawl failed:\n{proc.stderr[-3000:]}")
+    with session_scope(engine) as session:
+        runs = session.scalars(select(CrawlRun).where(CrawlRun.id > last_run)).all()
+        inside = max(r.finished_at for r in runs) - min(r.started_at for r in runs)
+        extracted = sum(r.articles_new + r.articles_updated + r.articles_unchanged for r in runs)
+    article_gets = [r for r in server.requests if "/synth/a/" in r[1] or "/synth/f/" in r[1]]
+    return {"wall": wall, "inside": inside.total_seconds(), "pages": len(server.requests),
+            "article_pages": len(article_gets), "not_modified": sum(1 for r in article_gets if r[2] == 304),
+            "extracted": extracted}
+
+
+def make_due(engine, count: int) -> None:
+    with session_scope(engine) as session:
+        ids = session.scalars(select(Article.id).order_by(Article.id).limit(count)).all()
+        session.execute(update(Article).where(Article.id.in_(ids))
+                        .values(next_visit_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--revisits", type=int, default=200)
+    parser.add_argument("--db", help="database URL [default: a temp SQLite file]")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        make_sites(tmp / "sites", args.pages)
+        db = args.db or f"sqlite:///{tmp / 'recrawl.db'}"
+        engine = make_engine(db)
+        init_db(engine)
+        with DemoServer(tmp / "sites") as server:
+            write_config(tmp / "config", server.url, args.pages)
+            first = crawl(tmp / "config", db, server, engine)
+            second = crawl(tmp / "config", db, server, engine)
+            make_due(engine, args.revisits)
+            third = crawl(tmp / "config", db, server, engine)
+        engine.dispose()
+    print(f"two loopback outlets, {args.pages} article pages (listing of {LISTING_PAGE} links/page + RSS feed); "
+          f"database {db.split(':')[0]}")
+    print(f"{'crawl':<28}{'wall s':>8}{'crawl s':>9}{'pages':>7}{'articles':>9}{'304':>6}{'extracted':>10}")
+    for label, r in (("1 first", first), ("2 unchanged, none due", second),
+                     (f"3 {args.revisits} due, unchanged", third)):
+        print(f"{label:<28}{r['wall']:>8.1f}{r['inside']:>9.1f}{r['pages']:>7}{r['article_pages']:>9}"
+              f"{r['not_modified']:>6}{r['extracted']:>10}")
+    print(f"second/first: wall {second['wall'] / first['wall']:.1%}, crawl {second['inside'] / first['inside']:.1%} "
+          f"(target <= 5%); articles extracted again: {second['extracted']} (target 0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Change monitoring: when to look at a known article again, and what a revisit leaves behind.
+
+The schedule decays: an article is revisited often while fresh or while it keeps changing, rarely once
+it has been quiet for weeks, and never after `max_age`. `next_visit` is a pure function of the article's
+birth (publication, or first fetch when the date is unknown or in the future), its last change and now.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, utcnow
+
+GONE = (404, 410)  # the article was taken down: stop revisiting it
+
+
+@dataclass(frozen=True)
+class RevisitSchedule:
+    min_interval: timedelta = timedelta(hours=1)
+    max_interval: timedelta = timedelta(days=7)
+    factor: float = 0.25            # wait this share of the time the article has been quiet
+    max_age: timedelta = timedelta(days=30)
+
+    def __post_init__(self) -> None:
+        if not timedelta(0) < self.min_interval <= self.max_interval:
+            raise ValueError("need 0 < min_interval <= max_interval")
+        if self.factor <= 0:
+            raise ValueError("factor must be positive")
+
+
+@dataclass(frozen=True)
+class Revisit:
+    """A due article, with what a conditional request needs."""
+    article_id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+def birth(published: datetime | None, first_seen: datetime, now: datetime) -> datetime:
+    """Publication time, unless unknown or in the future (a bad date): then the first fetch."""
+    return published if published is not None and published <= now else first_seen
+
+
+def next_visit(schedule: RevisitSchedule, *, published: datetime | None, first_seen: datetime,
+               last_changed: datetime | None, now: datetime) -> datetime | None:
+    """When to look again, or None once the article is older than `max_age`."""
+    born = birth(published, first_seen, now)
+    expires = born + schedule.max_age
+    if now >= expires:
+        return None
+    quiet = now - max(born, last_changed or born)
+    interval = min(max(quiet * schedule.factor, schedule.min_interval), schedule.max_interval)
+    return min(now + interval, expires)
+
+
+def schedule_article(article: Article, schedule: RevisitSchedule, now: datetime) -> None:
+    article.next_visit_at = next_visit(schedule, published=article.published_at, first_seen=article.first_fetched_at,
+                                       last_changed=article.last_changed_at, now=now)
+
+
+# --- queries for the spider and the revisit middleware ----------------------------------------------
+
+def _revisit(row) -> Revisit:
+    return Revisit(row.id, row.url, row.etag, row.last_modified)
+
+
+def due_revisits(session: Session, outlet: str, now: datetime | None = None, limit: int = 100) -> list[Revisit]:
+    """The outlet's articles due for a revisit, most overdue first."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(Article.id, Article.url, Article.etag, Article.last_modified)
+        .where(Article.outlet == outlet, Article.next_visit_at <= now)
+        .order_by(Article.next_visit_at, Article.id).limit(limit))
+    return [_revisit(r) for r in rows]
+
+
+def due_among(session: Session, canonical_urls: Iterable[str], now: datetime | None = None) -> dict[str, Revisit]:
+    """Which of these articles (by canonical URL) are due: full-content feeds revisit through their entries."""
+    now, urls = now or utcnow(), list(dict.fromkeys(canonical_urls))
+    if not urls:
+        return {}
+    rows = session.execute(select(Article.id, Article.url, Article.etag, Article.last_modified, Article.canonical_url)
+                           .where(Article.canonical_url.in_(urls), Article.next_visit_at <= now))
+    return {r.canonical_url: _revisit(r) for r in rows}
+
+
+def record_visit(session: Session, article_id: int, status: int, fetched_at: datetime, schedule: RevisitSchedule,
+                 etag: str | None = None, last_modified: str | None = None) -> None:
+    """A revisit was answered: the fetch time and validators move on, and so does the schedule
+    (a 200 then goes through extraction and may store a new version; a 304 ends here)."""
+    article = session.get(Article, article_id)
+    if article is None:
+        return
+    article.last_fetched_at = fetched_at
+    article.etag, article.last_modified = etag or article.etag, last_modified or article.last_modified
+    if status in GONE:
+        article.next_visit_at = None
+    else:
+        schedule_article(article, schedule, fetched_at)

@@ -1,0 +1,235 @@
+"""One story however many outlets carried it: fingerprints, near-duplicate decisions (pure), the persistent
+LSH index on SQLite, PostgreSQL and Redis, and the demo outlets crawled end to end."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from crawler.demo.server import SITES_DIR
+from crawler.text.dedup import (content_hash, is_near_duplicate, jaccard, minhash, shingles, signature_of,
+                                similarity)
+from crawler.text.extract import extract_article
+from storage.articles import ArticleData, StoreOptions, store_article
+from storage.db import make_engine, session_scope
+from storage.dedup import LshIndex, RedisLshIndex, SqlLshIndex, find_copy
+from storage.models import Article, LshBucket, Story
+from tests.conftest import REDIS_URL, crawl_demo, run_drillwatch, service_missing
+
+ALASKA = {
+    "artifex": "/artifex/russian-and-chinese-bombers-patrol-near-alaska-in-joint-military-exercise-6185288/",
+    "spacewar": "/spacewar/reports/Russia_China_fly_joint_bomber_patrol_near_Alaska_999.html",
+    "kremlinwire": "/kremlinwire/defense/2024/07/25/russian-chinese-strategic-bombers-conduct-joint-air-patrol-near-alaska.html",
+}
+PUTIN_ZHANG = {
+    "socialrepost": "/socialrepost/post/48213.html",
+    "kremlinwire": "/kremlinwire/politics/2023/10/18/putin-meets-vice-chairman-of-chinas-central-military-commission.html",
+}
+
+
+def demo_text(path: str) -> str:
+    file = SITES_DIR / path.strip("/")
+    file = file / "index.html" if file.is_dir() else file
+    html = file.read_text(encoding="utf-8").replace("{{BASE}}", "http://127.0.0.1:8000")
+    return extract_article(html, "http://127.0.0.1:8000" + path).text
+
+
+WIRE = ("Russian and Chinese strategic bombers flew a joint patrol over the Bering Sea close to Alaska, the Russian "
+        "defence ministry said on Thursday.\n"
+        "According to the ministry, Tu-95MS missile carriers and Xian H-6 bombers flew over the Chukchi and Bering "
+        "Seas and the northern Pacific Ocean.\n"
+        "NORAD said American and Canadian fighter jets had intercepted two Russian and two Chinese bombers flying "
+        "in international airspace off Alaska on Wednesday, and that they were not regarded as a threat.\n"
+        "Moscow said the flight complied with international law and was not aimed at third countries.\n"
+        "Beijing and Moscow have grown closer in recent years and regularly stage joint military drills, including "
+        "air patrols over the Sea of Japan and the East China Sea.\n"
+        "The US military regularly flies over international waters, but Moscow has reacted more forcefully to such "
+        "flights in recent months.")
+WIRE_ELSEWHERE = ("Moscow (AFP) - Updated 10:32 GMT\n" + WIRE.rsplit("\n", 1)[0]
+                  + "\nShare this:\nRelated Posts\nLeave a Reply")  # other clutter, last paragraph trimmed
+OTHER_REPORT = ("Strategic missile carriers of Russia and China conducted a joint air patrol over the Chukchi and "
+                "Bering seas, the Defense Ministry reported on July 25.\n"
+                "The group included Tu-95MS aircraft of the Aerospace Forces and H-6K planes of the People's "
+                "Liberation Army Air Force.\n"
+                "The patrol became the eighth such flight organised by the two militaries since 2019, the "
+                "ministry said, and at some stages the bombers were accompanied by foreign fighters.\n"
+                "The flight lasted more than five hours and was carried out in strict accordance with "
+                "international law.")
+
+
+# --- pure ---------------------------------------------------------------------------------------------
+
+def test_fingerprint_ignores_whitespace_case_quotes_and_timestamps_but_not_words():
+    base = content_hash('Russia said the patrol was "not aimed at third countries".\nNORAD tracked it.')
+    assert content_hash('  russia said the patrol was “not aimed at third countries”.\n\n NORAD  tracked it. ') == base
+    assert content_hash('Updated 10:32 GMT\nRussia said the patrol was "not aimed at third countries".\n'
+                        'NORAD tracked it.\n3 hours ago') == base
+    assert content_hash('Russia said the patrol was "aimed at third countries".\nNORAD tracked it.') != base
+
+
+def test_wire_copy_with_other_clutter_and_trim_is_a_near_duplicate_and_a_rewrite_is_not():
+    assert jaccard(shingles(WIRE), shingles(WIRE_ELSEWHERE)) > 0.7
+    assert is_near_duplicate(signature_of(WIRE), signature_of(WIRE_ELSEWHERE))
+    assert not is_near_duplicate(signature_of(WIRE), signature_of(OTHER_REPORT))
+
+
+def test_demo_afp_copies_are_near_duplicates_and_the_tass_style_report_is_not():
+    artifex, spacewar, kremlin = (signature_of(demo_text(ALASKA[k])) for k in ("artifex", "spacewar", "kremlinwire"))
+    assert similarity(artifex, spacewar) > 0.8
+    assert similarity(artifex, kremlin) < 0.2 and similarity(spacewar, kremlin) < 0.2
+    assert not is_near_duplicate(signature_of(demo_text(PUTIN_ZHANG["socialrepost"])),
+                                 signature_of(demo_text(PUTIN_ZHANG["kremlinwire"])))
+
+
+def test_minhash_estimate_tracks_the_exact_jaccard():
+    exact = jaccard(shingles(WIRE), shingles(WIRE_ELSEWHERE))
+    assert abs(minhash(WIRE).jaccard(minhash(WIRE_ELSEWHERE)) - exact) < 0.12
+    assert similarity(signature_of(WIRE), signature_of(WIRE)) == 1.0
+
+
+# --- storage: SQLite and PostgreSQL -----------------------------------------------------------------------
+
+JULY_25 = datetime(2024, 7, 25, 8, 40, tzinfo=timezone.utc)
+
+
+def data(outlet: str, text: str, published: datetime | None = JULY_25, title: str = "Joint patrol",
+         url: str | None = None, **kw) -> ArticleData:
+    url = url or f"https://{outlet}.example/{uuid.uuid4().hex[:8]}"
+    return ArticleData(outlet=outlet, url=url, canonical_url=url, title=title, text=text,
+                       content_hash=content_hash(text), published_at=published, minhash=signature_of(text), **kw)
+
+
+def store(engine, item: ArticleData, index: LshIndex):
+    with session_scope(engine) as session:
+        return store_article(session, item, StoreOptions(index=index))
+
+
+def story_of(engine, article_id: int) -> tuple[Story, list[str]]:
+    with session_scope(engine) as session:
+        article = session.get(Article, article_id)
+        story = session.get(Story, article.story_id)
+        outlets = sorted(session.scalars(select(Article.outlet).where(Article.story_id == story.id)))
+        return story, outlets
+
+
+def test_near_copy_in_another_outlet_joins_the_story_and_the_earliest_copy_is_origin(engine):
+    later = store(engine, data("artifex", WIRE, JULY_25 + timedelta(minutes=49), "Bombers patrol near Alaska"),
+                  SqlLshIndex())
+    # a new process, a new index object: the buckets live in the database
+    earlier = store(engine, data("spacewar", WIRE_ELSEWHERE, JULY_25, "Russia, China fly joint patrol"), SqlLshIndex())
+    assert earlier.status == "new" and earlier.copy_of == later.article_id and earlier.similarity >= 0.5
+    story, outlets = story_of(engine, earlier.article_id)
+    assert outlets == ["artifex", "spacewar"] and story.copies == 2
+    assert story.origin_article_id == earlier.article_id and story.title == "Russia, China fly joint patrol"
+
+
+def test_origin_falls_back_to_first_fetch_without_publication_dates(engine):
+    first = store(engine, data("artifex", WIRE, None, fetched_at=JULY_25), SqlLshIndex())
+    second = store(engine, data("spacewar", WIRE_ELSEWHERE, None, fetched_at=JULY_25 + timedelta(hours=1)),
+                   SqlLshIndex())
+    story, _ = story_of(engine, second.article_id)
+    assert second.story_id == first.story_id and story.origin_article_id == first.article_id
+
+
+def test_a_different_report_of_the_same_event_is_another_story(engine):
+    wire = store(engine, data("spacewar", WIRE), SqlLshIndex())
+    other = store(engine, data("kremlinwire", OTHER_REPORT), SqlLshIndex())
+    assert other.copy_of is None and other.story_id != wire.story_id
+
+
+class EveryArticle:
+    """A brute-force index (every stored article is a candidate): shows that candidates must be confirmed."""
+    threshold = 0.5
+
+    def candidates(self, session, sketch):
+        return set(session.scalars(select(Article.id)))
+
+    def add(self, session, article_id, sketch):
+        pass
+
+    def remove(self, session, article_id):
+        pass
+
+
+def test_candidates_below_the_threshold_are_not_merged(engine):
+    with session_scope(engine) as session:
+        wire = store_article(session, data("spacewar", WIRE), StoreOptions(index=EveryArticle()))
+        half = "\n".join(WIRE.splitlines()[:2]) + "\n" + OTHER_REPORT  # shares a third of its shingles
+        other = store_article(session, data("kremlinwire", half), StoreOptions(index=EveryArticle()))
+        assert other.story_id != wire.story_id
+        close = data("artifex", WIRE_ELSEWHERE)
+        assert find_copy(session, EveryArticle(), minhash(close.text)).article_id == wire.article_id
+
+
+def test_sql_index_writes_one_bucket_per_band_and_follows_an_edited_text(engine):
+    index = SqlLshIndex()
+    original = data("spacewar", WIRE)
+    result = store(engine, original, index)
+    edited = data("spacewar", OTHER_REPORT, url=original.url)  # the same article, rewritten
+    assert store(engine, edited, index).status == "updated"
+    with session_scope(engine) as session:
+        buckets = session.scalars(select(LshBucket.id).where(LshBucket.article_id == result.article_id)).all()
+        assert len(buckets) == index.bands
+        assert find_copy(session, index, minhash(OTHER_REPORT)).article_id == result.article_id
+        assert find_copy(session, index, minhash(WIRE)) is None
+
+
+@pytest.mark.redis
+def test_redis_index_through_datasketch_groups_copies_and_persists(sqlite_url):
+    import redis
+
+    basename = f"drillwatch-test-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        service_missing(f"Redis not reachable at {REDIS_URL}: {exc}")
+    engine = make_engine(sqlite_url)
+    from storage.db import init_db
+    init_db(engine)
+    try:
+        first = store(engine, data("artifex", WIRE), RedisLshIndex(REDIS_URL, basename))
+        second = store(engine, data("spacewar", WIRE_ELSEWHERE), RedisLshIndex(REDIS_URL, basename))
+        other = store(engine, data("kremlinwire", OTHER_REPORT), RedisLshIndex(REDIS_URL, basename))
+        assert second.story_id == first.story_id and second.copy_of == first.article_id
+        assert other.story_id != first.story_id
+        assert client.keys(basename + "*"), "datasketch wrote no keys under the basename"
+        with session_scope(engine) as session:
+            assert session.scalars(select(LshBucket.id)).all() == []  # the SQL table stays unused
+    finally:
+        keys = client.keys(basename + "*")
+        if keys:
+            client.delete(*keys)
+        engine.dispose()
+
+
+# --- end to end: the demo outlets ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_demo_wire_story_on_two_outlets_is_one_story_and_the_other_report_stays_apart(db_url, demo_server):
+    crawl_demo(db_url, demo_server, "artifex", "spacewar", "kremlinwire")
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        by_path = {a.url.removeprefix(demo_server.url): a for a in session.scalars(select(Article))}
+        artifex, spacewar, kremlin = (by_path[ALASKA[k]] for k in ("artifex", "spacewar", "kremlinwire"))
+        assert artifex.story_id == spacewar.story_id != kremlin.story_id
+        story = session.get(Story, spacewar.story_id)
+        assert story.copies == 2 and story.origin_article_id == spacewar.id  # AFP at 08:40, NDTV copy 09:29
+    engine.dispose()
+
+    rows = json.loads(run_drillwatch("articles", "--limit", "50", "--json", db=db_url).stdout)
+    alaska = [r for r in rows if r["story_id"] == spacewar.story_id]
+    assert [(r["id"], r["copies"]) for r in alaska] == [(spacewar.id, 2)]
+    assert len(rows) == len({r["story_id"] for r in rows})
+    in_artifex = json.loads(run_drillwatch("articles", "--outlet", "artifex", "--limit", "50", "--json",
+                                           db=db_url).stdout)
+    assert [(r["id"], r["copies"]) for r in in_artifex if r["story_id"] == spacewar.story_id] == [(artifex.id, 2)]
+
+    shown = json.loads(run_drillwatch("show", str(artifex.id), "--json", db=db_url).stdout)
+    assert [(c["outlet"], c["origin"]) for c in shown["copies_in_other_outlets"]] == [("spacewar", True)]
+    assert shown["copies"] == 2 and shown["origin"] is False
+    table = run_drillwatch("show", str(kremlin.id), db=db_url).stdout
+    assert "no copies in other outlets" in table and "Chukchi" in table

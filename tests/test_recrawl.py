@@ -1,0 +1,119 @@
+"""Crawling again, end to end over real HTTP (SQLite and PostgreSQL): links seen before are not fetched,
+revisits come from the schedule as conditional requests, and only real edits make versions."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, update
+
+from storage.db import make_engine, session_scope
+from storage.models import Article, ArticleVersion
+from tests.conftest import crawl_demo, run_drillwatch
+
+pytestmark = pytest.mark.slow
+
+SPACEWAR_ALASKA = "/spacewar/reports/Russia_China_fly_joint_bomber_patrol_near_Alaska_999.html"  # on both listing pages
+VOSTOK = "/spacewar/reports/Vostok_2022_war_games_begin_in_Russias_far_east_with_Chinese_troops_999.html"
+BELOUSOV = "/spacewar/reports/Russian_defence_minister_in_Beijing_for_China_talks_999.html"
+KREMLIN_ALASKA = "/kremlinwire/defense/2024/07/25/russian-chinese-strategic-bombers-conduct-joint-air-patrol-near-alaska.html"
+ARTIFEX_ALASKA = "/artifex/russian-and-chinese-bombers-patrol-near-alaska-in-joint-military-exercise-6185288/"
+ARTIFEX_FEED = "/artifex/tag/china-russia-relations/feed/"
+
+
+@pytest.fixture
+def engine_for(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def crawl(db_url, server, *outlets) -> dict[str, dict]:
+    return {row["outlet"]: row for row in json.loads(crawl_demo(db_url, server, *outlets).stdout)}
+
+
+def gets(server, path: str) -> list[int]:
+    return [status for method, _path, status in server.requests_for(path) if method == "GET"]
+
+
+def article_at(engine, server, path: str) -> Article:
+    with session_scope(engine) as session:
+        return session.scalar(select(Article).where(Article.url == server.url + path))
+
+
+def make_due(engine, server, *paths: str) -> None:
+    """As if the revisit schedule had come round (the demo articles are older than max_age)."""
+    with session_scope(engine) as session:
+        session.execute(update(Article).where(Article.url.in_([server.url + p for p in paths]))
+                        .values(next_visit_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+
+
+def edit(sites, path: str, old: str, new: str) -> None:
+    file = sites / path.strip("/")
+    file = file / ("index.xml" if path.endswith("/feed/") else "index.html") if file.is_dir() else file
+    text = file.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {file}"
+    file.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_links_seen_on_an_earlier_crawl_are_not_fetched_again(db_url, demo_server):
+    first = crawl(db_url, demo_server, "spacewar", "kremlinwire", "artifex")
+    second = crawl(db_url, demo_server, "spacewar", "kremlinwire", "artifex")
+    assert sum(r["new"] for r in first.values()) == 14
+    for path in (SPACEWAR_ALASKA, KREMLIN_ALASKA, VOSTOK):
+        assert gets(demo_server, path) == [200], path
+    assert gets(demo_server, ARTIFEX_ALASKA) == []  # the feed carries the whole article
+    for entry in ("/spacewar/news/", "/spacewar/news/page-2.html", "/kremlinwire/sitemap-news.xml", ARTIFEX_FEED):
+        assert gets(demo_server, entry) == [200, 200], entry  # entry pages are read on every crawl
+    # nothing was extracted again: no article reached the pipeline on the second crawl
+    assert [(r["new"], r["updated"], r["unchanged"]) for r in second.values()] == [(0, 0, 0)] * 3
+
+
+def test_an_edited_article_gets_a_version_with_a_diff_and_an_unchanged_one_a_304(db_url, demo_server, sites,
+                                                                                  engine_for):
+    crawl(db_url, demo_server, "spacewar")
+    before = article_at(engine_for, demo_server, BELOUSOV)
+    edit(sites, VOSTOK, "Beijing has sent more than 2,000 soldiers", "Beijing has sent some 2,100 soldiers")
+    make_due(engine_for, demo_server, VOSTOK, BELOUSOV)
+    second = crawl(db_url, demo_server, "spacewar")
+
+    assert gets(demo_server, VOSTOK) == [200, 200]
+    assert gets(demo_server, BELOUSOV) == [200, 304]
+    assert (second["spacewar"]["updated"], second["spacewar"]["unchanged"], second["spacewar"]["new"]) == (1, 0, 0)
+    vostok, belousov = article_at(engine_for, demo_server, VOSTOK), article_at(engine_for, demo_server, BELOUSOV)
+    assert vostok.version_count == 2 and belousov.version_count == 1
+    assert belousov.last_fetched_at > before.last_fetched_at and belousov.next_visit_at is None  # 30 days passed
+    with session_scope(engine_for) as session:
+        versions = session.scalars(select(ArticleVersion).where(ArticleVersion.article_id == vostok.id)
+                                   .order_by(ArticleVersion.number)).all()
+    assert versions[1].fetched_at > versions[0].fetched_at and not versions[1].large_edit
+    assert "-Beijing has sent more than 2,000 soldiers" in versions[1].diff
+    assert "+Beijing has sent some 2,100 soldiers" in versions[1].diff
+    shown = run_drillwatch("show", str(vostok.id), "--diff", db=db_url).stdout
+    assert "=== version 2" in shown and "+Beijing has sent some 2,100 soldiers" in shown
+
+
+def test_a_cosmetic_change_is_fetched_but_makes_no_version(db_url, demo_server, sites, engine_for):
+    crawl(db_url, demo_server, "spacewar")
+    edit(sites, BELOUSOV, 'a "no limits" partnership', "a \u201cno  limits\u201d partnership")  # quotes, spaces
+    edit(sites, BELOUSOV, "<p>It is Belousov's", "<p>Last updated: October 14, 2024 at 10:32 GMT</p><p>It is Belousov's")
+    make_due(engine_for, demo_server, BELOUSOV)
+    second = crawl(db_url, demo_server, "spacewar")
+    assert gets(demo_server, BELOUSOV) == [200, 200]
+    assert (second["spacewar"]["updated"], second["spacewar"]["unchanged"]) == (0, 1)
+    assert article_at(engine_for, demo_server, BELOUSOV).version_count == 1
+
+
+def test_a_due_full_content_feed_entry_is_re_extracted_from_the_feed_and_the_others_are_not(db_url, demo_server, sites,
+                                                                                           engine_for):
+    crawl(db_url, demo_server, "artifex")
+    edit(sites, ARTIFEX_FEED, "NORAD said the aircraft had stayed in international airspace",
+         "NORAD said the four aircraft had stayed in international airspace")
+    make_due(engine_for, demo_server, ARTIFEX_ALASKA)
+    second = crawl(db_url, demo_server, "artifex")
+    assert (second["artifex"]["updated"], second["artifex"]["unchanged"], second["artifex"]["new"]) == (1, 0, 0)
+    assert gets(demo_server, ARTIFEX_ALASKA) == []
+    shown = json.loads(run_drillwatch("show", str(article_at(engine_for, demo_server, ARTIFEX_ALASKA).id),
+                                      "--versions", "--json", db=db_url).stdout)
+    assert [v["number"] for v in shown["history"]] == [1, 2] and "diff" not in shown["history"][1]
