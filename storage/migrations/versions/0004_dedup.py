@@ -3,15 +3,15 @@
 Plain ADD COLUMN / CREATE INDEX on both backends (no SQLite table rebuild, so the FTS triggers and the
 article_exercises view of 0002 stay).
 
-Revision ID: 0003
-Revises: 0004 (the head when this was written; 0004 was numbered before this one landed)
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-22 12:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0003"
-down_revision = "0004"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

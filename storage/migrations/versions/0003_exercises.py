@@ -2,14 +2,14 @@
 
 Plain ADD COLUMN on both backends (no SQLite table rebuild, so the article_exercises view of 0002 stays).
 
-Revision ID: 0004
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-21 20:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0004"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
