@@ -29,6 +29,17 @@ def test_migrations_build_exactly_the_models(engine):
         assert compare_metadata(context, Base.metadata) == []
 
 
+def test_migrations_go_down_to_nothing_and_up_again(engine):
+    from alembic import command
+    from sqlalchemy import inspect
+    from storage.db import alembic_config
+
+    command.downgrade(alembic_config(engine), "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    init_db(engine)
+    assert {"articles", "stories", "alerts", "exercise_instances"} <= set(inspect(engine).get_table_names())
+
+
 def test_new_then_unchanged_then_updated(engine):
     with session_scope(engine) as session:
         first = store_article(session, data())
