@@ -24,5 +24,7 @@ class PageItem:
     article: Any = None            # crawler.text.extract.Article
     relevance: Any = None          # crawler.text.relevance.Relevance
     mentions: list[Any] = field(default_factory=list)
+    content_hash: str | None = None  # fingerprint and MinHash signature, computed with the analysis
+    signature: bytes | None = None
     article_id: int | None = None
     store_status: str | None = None  # new | updated | unchanged | duplicate

@@ -14,20 +14,22 @@ from datetime import datetime
 
 from config.gazetteer import Gazetteer
 from config.load import load_gazetteer
-from crawler.text.analyse import PageAnalysis, analyse_page
+from crawler.text.analyse import PageAnalysis, Sketch, analyse_page
 from crawler.text.extract import ExtractOptions
 
-_worker_gazetteer: Gazetteer | None = None  # per worker process, set once by the initializer
+# per worker process, set once by the initializer
+_worker_gazetteer: Gazetteer | None = None
+_worker_sketch = Sketch()
 
 
-def _init_worker(config_dir: str | None) -> None:
-    global _worker_gazetteer
-    _worker_gazetteer = load_gazetteer(config_dir)
+def _init_worker(config_dir: str | None, sketch: Sketch) -> None:
+    global _worker_gazetteer, _worker_sketch
+    _worker_gazetteer, _worker_sketch = load_gazetteer(config_dir), sketch
 
 
 def _analyse_in_worker(html: str, url: str, options: ExtractOptions, title_hint: str | None,
                        published_hint: datetime | None) -> PageAnalysis:
-    return analyse_page(html, url, options, _worker_gazetteer, title_hint, published_hint)
+    return analyse_page(html, url, options, _worker_gazetteer, title_hint, published_hint, _worker_sketch)
 
 
 def default_workers() -> int:
@@ -40,13 +42,13 @@ class AnalysisPool:
 
     Several outlets crawl in one process: they share one pool (`shared`), closed by the last user."""
 
-    _shared: dict[tuple, list] = {}  # (config_dir, workers) -> [pool, users]
+    _shared: dict[tuple, list] = {}  # (config_dir, workers, sketch) -> [pool, users]
 
     @classmethod
-    def shared(cls, config_dir: str | None, workers: int) -> "AnalysisPool":
-        entry = cls._shared.setdefault((config_dir, workers), [None, 0])
+    def shared(cls, config_dir: str | None, workers: int, sketch: Sketch = Sketch()) -> "AnalysisPool":
+        entry = cls._shared.setdefault((config_dir, workers, sketch), [None, 0])
         if entry[0] is None:
-            entry[0] = cls(config_dir, workers)
+            entry[0] = cls(config_dir, workers, sketch)
         entry[1] += 1
         return entry[0]
 
@@ -60,17 +62,17 @@ class AnalysisPool:
                 return
         self.close()
 
-    def __init__(self, config_dir: str | None, workers: int):
-        self.gazetteer = load_gazetteer(config_dir)
+    def __init__(self, config_dir: str | None, workers: int, sketch: Sketch = Sketch()):
+        self.gazetteer, self.sketch = load_gazetteer(config_dir), sketch
         self.executor = None
         if workers > 0:
             self.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_init_worker, initargs=(config_dir,))
+                                                initializer=_init_worker, initargs=(config_dir, sketch))
 
     async def analyse(self, html: str, url: str, options: ExtractOptions, title_hint: str | None = None,
                       published_hint: datetime | None = None) -> PageAnalysis:
         if self.executor is None:
-            return analyse_page(html, url, options, self.gazetteer, title_hint, published_hint)
+            return analyse_page(html, url, options, self.gazetteer, title_hint, published_hint, self.sketch)
         future = self.executor.submit(_analyse_in_worker, html, url, options, title_hint, published_hint)
         return await asyncio.wrap_future(future)
 

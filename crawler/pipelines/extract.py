@@ -9,6 +9,7 @@ from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
 from crawler.signals import page_error
 from crawler.text.extract import ExtractOptions
+from crawler.text.analyse import Sketch
 from crawler.workers import AnalysisPool, default_workers
 from storage.boilerplate import template_keys
 from storage.db import init_db, session_scope
@@ -28,8 +29,10 @@ class ExtractPipeline(DatabaseStage):
         self.options: dict[str, ExtractOptions] = {}
         self.uses: dict[str, int] = {}
         workers = crawler.settings.getint("DRILLWATCH_WORKERS", -1)
+        sketch = Sketch(crawler.settings.getint("DRILLWATCH_NUM_PERM", 128),
+                        crawler.settings.getint("DRILLWATCH_SHINGLE_WORDS", 4))
         self.pool = AnalysisPool.shared(crawler.settings.get("DRILLWATCH_CONFIG"),
-                                        default_workers() if workers < 0 else workers)
+                                        default_workers() if workers < 0 else workers, sketch)
 
     def open_spider(self, spider=None) -> None:
         init_db(self.engine)
@@ -57,5 +60,6 @@ class ExtractPipeline(DatabaseStage):
                                                 kind="no_article", message="no article text found on the page")
             raise NoArticle(f"no article text on {item.url}")
         item.article, item.relevance, item.mentions = result.article, result.relevance, list(result.mentions)
+        item.content_hash, item.signature = result.content_hash, result.signature
         item.html = ""  # analysed: do not keep the page in memory while the item waits for storage
         return item

@@ -7,7 +7,6 @@ from functools import partial
 
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
-from crawler.text.boilerplate import line_keys
 from crawler.text.dedup import compare_versions, content_hash, signature_of
 from crawler.text.urls import identity_url
 from storage.articles import ArticleData, StoreOptions, store_article
@@ -44,7 +43,8 @@ class StorePipeline(DatabaseStage):
         with session_scope(self.engine) as session:
             result = store_article(session, data, self.options)
             if result.status == "new":
-                count_lines(session, item.outlet, line_keys(item.article.text))
+                # keys of the lines before template removal: a template line keeps being counted
+                count_lines(session, item.outlet, item.article.line_keys)
         item.article_id, item.store_status = result.article_id, result.status
         stats = self.crawler.stats
         stats.inc_value(f"drillwatch/articles/{result.status}")
@@ -60,9 +60,9 @@ def to_article_data(item: PageItem, num_perm: int = 128, shingle_words: int = 4)
     return ArticleData(
         outlet=item.outlet, url=item.url, final_url=item.final_url,
         canonical_url=identity_url(article.canonical_url, item.final_url), title=article.title or item.hint_title,
-        text=article.text, content_hash=content_hash(article.text), fetched_at=item.fetched_at,
+        text=article.text, content_hash=item.content_hash or content_hash(article.text), fetched_at=item.fetched_at,
         author=article.author or item.hint_author, agency=article.agency, site_name=article.site_name,
         description=article.description, language=article.language,
         published_at=article.published or item.hint_published, etag=item.etag, last_modified=item.last_modified,
         relevant=bool(relevance and relevance.relevant), relevance_score=relevance.score if relevance else 0.0,
-        minhash=signature_of(article.text, num_perm, shingle_words))
+        minhash=item.signature or signature_of(article.text, num_perm, shingle_words))
