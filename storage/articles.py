@@ -173,10 +173,13 @@ def _insert(session: Session, data: ArticleData, options: StoreOptions) -> Store
 
 # --- stories --------------------------------------------------------------------------------------
 
-def _exact_copy(session: Session, article: Article) -> Article | None:
-    return session.scalar(select(Article).where(Article.content_hash == article.content_hash,
-                                                Article.id != article.id, Article.story_id.is_not(None))
-                          .order_by(Article.id).limit(1))
+def _exact_copy(session: Session, article: Article) -> tuple[int, int] | None:
+    """(id, story id) of the first stored article with the same fingerprint. No ORDER BY in SQL: with
+    one, PostgreSQL walks the primary key and filters, a scan of the whole table per new article."""
+    rows = session.execute(select(Article.id, Article.story_id).where(
+        Article.content_hash == article.content_hash, Article.id != article.id, Article.story_id.is_not(None))
+        .limit(50)).all()
+    return min(rows, default=None)
 
 
 def _place_in_story(session: Session, article: Article, index: LshIndex | None) -> StoreResult:
@@ -184,8 +187,9 @@ def _place_in_story(session: Session, article: Article, index: LshIndex | None) 
     else a new story (and the index)."""
     twin = _exact_copy(session, article)
     if twin is not None:  # same signature as the twin: the index already answers for both
-        article.story_id = _join_story(session, twin.story_id, article)
-        return StoreResult("new", article.id, article.story_id, copy_of=twin.id, similarity=1.0)
+        twin_id, story_id = twin
+        article.story_id = _join_story(session, story_id, article)
+        return StoreResult("new", article.id, article.story_id, copy_of=twin_id, similarity=1.0)
     copy = None
     if index is not None and article.minhash:
         sketch = decode(article.minhash)

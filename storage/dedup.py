@@ -16,13 +16,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Protocol
+from typing import TYPE_CHECKING, Iterable, Protocol
 
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 from sqlalchemy import and_, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Article, LshBucket
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash, MinHash
+# datasketch (and the scipy it pulls in) is imported on first use: a crawl with nothing new starts faster.
 
 MAX_CANDIDATES = 200  # a hot bucket (boilerplate-only texts) must not turn a lookup into a scan
 RECALL_MARGIN = 0.8   # bands are tuned for 0.8 x the threshold: pairs just above it are still candidates
@@ -33,11 +36,15 @@ RECALL_MARGIN = 0.8   # bands are tuned for 0.8 x the threshold: pairs just abov
 @lru_cache(maxsize=16)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows per band) that datasketch's optimiser picks for candidates of this threshold."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold * RECALL_MARGIN, num_perm=num_perm)
     return lsh.b, lsh.r
 
 
 def decode(signature: bytes) -> LeanMinHash:
+    from datasketch import LeanMinHash
+
     return LeanMinHash.deserialize(signature)
 
 
@@ -86,6 +93,7 @@ class RedisLshIndex:
     behind by a rolled-back insert finds no stored signature and is ignored."""
 
     def __init__(self, url: str, basename: str, threshold: float = 0.5, num_perm: int = 128):
+        from datasketch import MinHashLSH
         from redis.connection import parse_url
 
         self.threshold, self.num_perm = threshold, num_perm

@@ -15,7 +15,7 @@ from crawler.text.dedup import (content_hash, is_near_duplicate, jaccard, minhas
 from crawler.text.extract import extract_article
 from storage.articles import ArticleData, StoreOptions, store_article
 from storage.db import make_engine, session_scope
-from storage.dedup import LshIndex, RedisLshIndex, SqlLshIndex, find_copy
+from storage.dedup import LshIndex, RedisLshIndex, SqlLshIndex, find_copy, rebuild_sql_index
 from storage.models import Article, LshBucket, Story
 from tests.conftest import REDIS_URL, crawl_demo, run_drillwatch, service_missing
 
@@ -175,6 +175,17 @@ def test_sql_index_writes_one_bucket_per_band_and_follows_an_edited_text(engine)
         assert len(buckets) == index.bands
         assert find_copy(session, index, minhash(OTHER_REPORT)).article_id == result.article_id
         assert find_copy(session, index, minhash(WIRE)) is None
+
+
+def test_rebuilding_the_sql_index_for_another_threshold_keeps_finding_copies(engine):
+    first = store(engine, data("artifex", WIRE), SqlLshIndex())
+    store(engine, data("kremlinwire", OTHER_REPORT), SqlLshIndex())
+    stricter = SqlLshIndex(threshold=0.8)
+    with session_scope(engine) as session:
+        assert rebuild_sql_index(session, stricter) == 2
+        assert len(session.scalars(select(LshBucket.id)).all()) == 2 * stricter.bands
+    copy = store(engine, data("spacewar", WIRE.replace("Thursday", "Wednesday")), stricter)
+    assert copy.copy_of == first.article_id and copy.similarity >= 0.8
 
 
 @pytest.mark.redis

@@ -3,7 +3,7 @@ pure meaningful-change test passed in, and line counts for boilerplate learning.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
+from functools import cached_property, partial
 
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
@@ -34,9 +34,13 @@ def store_options(settings) -> StoreOptions:
 class StorePipeline(DatabaseStage):
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.options = store_options(crawler.settings)
         self.num_perm = crawler.settings.getint("DRILLWATCH_NUM_PERM", 128)
         self.shingle_words = crawler.settings.getint("DRILLWATCH_SHINGLE_WORDS", 4)
+
+    @cached_property
+    def options(self) -> StoreOptions:
+        """Built on the first item: a crawl that finds nothing new never loads the LSH machinery."""
+        return store_options(self.crawler.settings)
 
     def process_item(self, item: PageItem, spider=None) -> PageItem:
         data = to_article_data(item, self.num_perm, self.shingle_words)

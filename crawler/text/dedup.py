@@ -16,8 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-from datasketch import LeanMinHash, MinHash
+from typing import TYPE_CHECKING
 
 from crawler.text.urls import canonical_url, identity_url  # noqa: F401 - URL identity lives in urls.py
 
@@ -26,6 +25,11 @@ NUM_PERM = 128
 SEED = 1
 NEAR_DUPLICATE = 0.5   # estimated Jaccard of shingles at and above which two texts are one story
 LARGE_EDIT = 0.2       # share of shingles changed above which an edit is "large"
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash, MinHash
+# datasketch is imported where first needed: it pulls in scipy (half a second), and a crawl that finds
+# nothing new should not pay for it.
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
@@ -103,11 +107,15 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 @lru_cache(maxsize=8)
 def _template(num_perm: int, seed: int) -> MinHash:
+    from datasketch import MinHash
+
     return MinHash(num_perm=num_perm, seed=seed)  # permutations are drawn once, then copied
 
 
 def minhash(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS, seed: int = SEED) -> LeanMinHash:
     """MinHash signature of the text's shingles (datasketch, immutable LeanMinHash)."""
+    from datasketch import LeanMinHash
+
     sketch = _template(num_perm, seed).copy()
     sketch.update_batch([s.encode("utf-8") for s in shingles(text, size)])
     return LeanMinHash(sketch)
@@ -126,6 +134,8 @@ def signature_of(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS)
 
 def similarity(a: bytes | MinHash, b: bytes | MinHash) -> float:
     """Estimated Jaccard similarity of two signatures."""
+    from datasketch import LeanMinHash
+
     a = LeanMinHash.deserialize(a) if isinstance(a, (bytes, bytearray)) else a
     b = LeanMinHash.deserialize(b) if isinstance(b, (bytes, bytearray)) else b
     return a.jaccard(b)
