@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import fields
-from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
