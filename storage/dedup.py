@@ -97,7 +97,8 @@ class RedisLshIndex:
         from redis.connection import parse_url
 
         self.threshold, self.num_perm = threshold, num_perm
-        self.lsh = MinHashLSH(num_perm=num_perm, params=lsh_params(threshold, num_perm), storage_config={
+        self.bands, self.rows = lsh_params(threshold, num_perm)
+        self.lsh = MinHashLSH(num_perm=num_perm, params=(self.bands, self.rows), storage_config={
             "type": "redis", "basename": basename.encode("utf-8"), "redis": parse_url(url)})
 
     def candidates(self, session: Session, sketch: MinHash) -> set[int]:
