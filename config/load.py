@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -145,12 +146,20 @@ def find_outlet(outlets: tuple[Outlet, ...], name: str, file_hint: str = "outlet
 
 
 def load_gazetteer(directory: str | Path | None = None):
-    """The config dir's exercises.yaml when it has one, else the shipped gazetteer; errors as ConfigError."""
+    """The config dir's exercises.yaml when it has one, else the shipped gazetteer; errors as ConfigError.
+
+    Compiling the gazetteer costs a noticeable part of a crawl's start-up and every outlet's pipeline
+    needs it: the (immutable) result is shared per file version, so an edited file is read again."""
+    own = config_dir(directory) / "exercises.yaml"
+    file = own if own.is_file() else PACKAGE_DIR / "exercises.yaml"
+    return _parsed_gazetteer(str(file), file.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _parsed_gazetteer(file: str, _mtime_ns: int):
     from config.gazetteer import GazetteerError, load_gazetteer as parse_file
 
-    own = config_dir(directory) / "exercises.yaml"
-    file = own if own.is_file() else None
     try:
-        return parse_file(file)
+        return parse_file(Path(file))
     except GazetteerError as exc:
         raise ConfigError(exc.file, "", str(exc).removeprefix(f"{exc.file}: "), getattr(exc, "hint", "") or "") from None

@@ -63,9 +63,10 @@ class AnalysisPool:
         self.close()
 
     def __init__(self, config_dir: str | None, workers: int, sketch: Sketch = Sketch()):
-        self.gazetteer, self.sketch = load_gazetteer(config_dir), sketch
-        self.executor = None
-        if workers > 0:
+        self.sketch, self.gazetteer, self.executor = sketch, None, None
+        if workers == 0:  # the workers load their own copy; inline analysis needs one here
+            self.gazetteer = load_gazetteer(config_dir)
+        else:
             self.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                                 initializer=_init_worker, initargs=(config_dir, sketch))
 

@@ -1,6 +1,7 @@
 """Config files are validated on load, and errors name the file, the outlet and the field."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,18 @@ def test_demo_config_needs_the_demo_url(monkeypatch):
     monkeypatch.setenv("DRILLWATCH_DEMO_URL", "http://127.0.0.1:9")
     names = {o.name for o in load_outlets(DEMO_DIR)}
     assert {"artifex", "spacewar", "kremlinwire", "socialrepost", "brokenfeed"} <= names
+
+
+def test_gazetteer_is_shared_until_its_file_changes(tmp_path):
+    from config.load import load_gazetteer
+
+    shipped = PACKAGE_DIR / "exercises.yaml"
+    write(tmp_path, GOOD)
+    (tmp_path / "exercises.yaml").write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    first = load_gazetteer(tmp_path)
+    assert load_gazetteer(tmp_path) is first
+    os.utime(tmp_path / "exercises.yaml", ns=(1, 1))  # an edit: the file's time changes
+    assert load_gazetteer(tmp_path) is not first
+    (tmp_path / "exercises.yaml").write_text("series: [", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_gazetteer(tmp_path)
