@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from typing import Callable, Iterable, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.dedup import LshIndex, decode, find_copy
 from storage.models import Article, ArticleVersion, SeenUrl, Story, utcnow
-from storage.monitor import RevisitSchedule, schedule_article
+from storage.monitor import RevisitSchedule, next_visit, schedule_article
 
 
 @dataclass
@@ -100,34 +101,49 @@ class StoreOptions:
 DEFAULT_OPTIONS = StoreOptions()
 
 
-# --- URLs -----------------------------------------------------------------------------------------
+# --- URLs ---------------------------------------------------------------------------------------
+
+# The insert path runs once per new page on the crawl's reactor thread: Core statements built once (their
+# compiled form is cached), against the tables, skip the ORM's per-statement and flush machinery.
+ARTICLES, VERSIONS, STORIES, SEEN = Article.__table__, ArticleVersion.__table__, Story.__table__, SeenUrl.__table__
+_URLS = bindparam("urls", expanding=True)
+_BY_CANONICAL = select(ARTICLES.c.id).where(ARTICLES.c.canonical_url.in_(_URLS)).limit(1)
+_BY_SEEN = select(SEEN.c.article_id).where(SEEN.c.url.in_(_URLS), SEEN.c.article_id.is_not(None)).limit(1)
+# no ORDER BY: with one, PostgreSQL walks the primary key and filters, a scan of the table per new article
+_SAME_TEXT = select(ARTICLES.c.id, ARTICLES.c.story_id).where(
+    ARTICLES.c.content_hash == bindparam("hash"), ARTICLES.c.story_id.is_not(None)).limit(50)
+
+
+def find_article_id(session: Session, *urls: str) -> int | None:
+    """By canonical URL first, then by any URL we fetched it under."""
+    urls = [u for u in urls if u]
+    return session.scalar(_BY_CANONICAL, {"urls": urls}) or session.scalar(_BY_SEEN, {"urls": urls})
+
 
 def find_article(session: Session, *urls: str) -> Article | None:
-    """By canonical URL first, then by any URL we fetched it under."""
-    urls = tuple(u for u in urls if u)
-    article = session.scalar(select(Article).where(Article.canonical_url.in_(urls)).limit(1))
-    if article is None:
-        seen = session.scalar(select(SeenUrl).where(SeenUrl.url.in_(urls), SeenUrl.article_id.is_not(None)).limit(1))
-        article = session.get(Article, seen.article_id) if seen else None
-    return article
+    article_id = find_article_id(session, *urls)
+    return session.get(Article, article_id) if article_id is not None else None
+
+
+@lru_cache(maxsize=4)
+def _seen_upsert(dialect: str):
+    # a link already known (another process may have just added it) stays; it gains the article if it had none
+    stmt = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SEEN)
+    return stmt.on_conflict_do_update(index_elements=[SEEN.c.url], set_={"article_id": stmt.excluded.article_id},
+                                      where=SEEN.c.article_id.is_(None))
 
 
 def remember_urls(session: Session, outlet: str, article_id: int | None, *urls: str) -> None:
     """The URLs an article was fetched under (and its canonical one) lead to it from now on."""
-    urls = tuple(dict.fromkeys(u for u in urls if u))
-    remember_links(session, outlet, urls)
-    if article_id and urls:
-        session.execute(update(SeenUrl).where(SeenUrl.url.in_(urls), SeenUrl.article_id.is_(None))
-                        .values(article_id=article_id))
+    rows = [{"url": url, "outlet": outlet, "article_id": article_id, "first_seen_at": utcnow()}
+            for url in dict.fromkeys(u for u in urls if u)]
+    if rows:
+        session.execute(_seen_upsert(session.get_bind().dialect.name), rows)
 
 
 def remember_links(session: Session, outlet: str, urls: Iterable[str]) -> None:
-    """Record answered links in bulk; a link already known (another process may have just added it) stays."""
-    rows = [{"url": url, "outlet": outlet} for url in dict.fromkeys(u for u in urls if u)]
-    if not rows:
-        return
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    session.execute(insert(SeenUrl).on_conflict_do_nothing(index_elements=["url"]), rows)
+    """Record answered links in bulk; a link already known stays as it is."""
+    remember_urls(session, outlet, None, *urls)
 
 
 def seen_among(session: Session, urls: Iterable[str], chunk: int = 500) -> set[str]:
@@ -142,9 +158,10 @@ def seen_among(session: Session, urls: Iterable[str], chunk: int = 500) -> set[s
 # --- storing --------------------------------------------------------------------------------------
 
 def store_article(session: Session, data: ArticleData, options: StoreOptions = DEFAULT_OPTIONS) -> StoreResult:
-    article = find_article(session, data.canonical_url, data.url, data.final_url)
-    if article is None:
+    article_id = find_article_id(session, data.canonical_url, data.url, data.final_url)
+    if article_id is None:
         return _insert(session, data, options)
+    article = session.get(Article, article_id)
     remember_urls(session, data.outlet, article.id, data.url, data.final_url)
     article.last_fetched_at = data.fetched_at
     article.etag, article.last_modified = data.etag or article.etag, data.last_modified or article.last_modified
@@ -154,74 +171,71 @@ def store_article(session: Session, data: ArticleData, options: StoreOptions = D
 
 
 def _insert(session: Session, data: ArticleData, options: StoreOptions) -> StoreResult:
-    article = Article(
-        outlet=data.outlet, url=data.url, canonical_url=data.canonical_url, title=data.title, text=data.text,
-        author=data.author, agency=data.agency, site_name=data.site_name, description=data.description,
-        language=data.language, published_at=data.published_at, first_fetched_at=data.fetched_at,
-        last_fetched_at=data.fetched_at, content_hash=data.content_hash, etag=data.etag,
-        last_modified=data.last_modified, relevant=data.relevant, relevance_score=data.relevance_score,
-        minhash=data.minhash)
-    schedule_article(article, options.schedule, data.fetched_at)
-    session.add(article)
-    session.flush()
-    session.add(ArticleVersion(article_id=article.id, number=1, fetched_at=data.fetched_at, title=data.title,
-                               text=data.text, content_hash=data.content_hash))
-    result = _place_in_story(session, article, options.index)
-    remember_urls(session, data.outlet, article.id, data.url, data.final_url, data.canonical_url)
-    return result
+    """The story is settled first (the copy lookups need only the text's fingerprint and signature), so
+    the article row goes in once, with its story."""
+    copy_of, similarity, sketch = _exact_copy(session, data.content_hash), None, None
+    if copy_of is not None:  # same signature as the twin: the index already answers for both
+        similarity = 1.0
+    elif options.index is not None and data.minhash:
+        sketch = decode(data.minhash)
+        near = find_copy(session, options.index, sketch)
+        if near is not None and near.story_id is not None:
+            copy_of, similarity = (near.article_id, near.story_id), round(near.similarity, 4)
+    if copy_of:
+        story_id = copy_of[1]
+    else:
+        story_id = session.execute(_NEW_STORY, {"title": data.title, "first_seen_at": data.fetched_at,
+                                                "copies": 1}).inserted_primary_key[0]
+    values = {name: getattr(data, name) for name in _ARTICLE_FIELDS}
+    values.update(first_fetched_at=data.fetched_at, last_fetched_at=data.fetched_at, story_id=story_id,
+                  version_count=1, next_visit_at=next_visit(options.schedule, published=data.published_at,
+                                                            first_seen=data.fetched_at, last_changed=None,
+                                                            now=data.fetched_at))
+    article_id = session.execute(_NEW_ARTICLE, values).inserted_primary_key[0]
+    if copy_of:
+        _join_story(session, story_id, (data.published_at or data.fetched_at, data.fetched_at, article_id),
+                    data.title, data.fetched_at)
+    else:
+        session.execute(_SET_ORIGIN, {"story": story_id, "origin": article_id, "story_title": data.title})
+    if sketch is not None:
+        options.index.add(session, article_id, sketch)
+    session.execute(_NEW_VERSION, {"article_id": article_id, "number": 1, "fetched_at": data.fetched_at,
+                                   "title": data.title, "text": data.text, "content_hash": data.content_hash,
+                                   "title_changed": False, "large_edit": False})
+    remember_urls(session, data.outlet, article_id, data.url, data.final_url, data.canonical_url)
+    return StoreResult("new", article_id, story_id, copy_of=copy_of[0] if copy_of else None, similarity=similarity)
+
+
+_ARTICLE_FIELDS = ("outlet", "url", "canonical_url", "title", "text", "author", "agency", "site_name", "description",
+                   "language", "published_at", "content_hash", "etag", "last_modified", "relevant",
+                   "relevance_score", "minhash")
+_NEW_ARTICLE, _NEW_STORY, _NEW_VERSION = insert(ARTICLES), insert(STORIES), insert(VERSIONS)
 
 
 # --- stories --------------------------------------------------------------------------------------
 
-def _exact_copy(session: Session, article: Article) -> tuple[int, int] | None:
-    """(id, story id) of the first stored article with the same fingerprint. No ORDER BY in SQL: with
-    one, PostgreSQL walks the primary key and filters, a scan of the whole table per new article."""
-    rows = session.execute(select(Article.id, Article.story_id).where(
-        Article.content_hash == article.content_hash, Article.id != article.id, Article.story_id.is_not(None))
-        .limit(50)).all()
-    return min(rows, default=None)
+def _exact_copy(session: Session, content_hash: str) -> tuple[int, int] | None:
+    """(id, story id) of the first stored article with the same fingerprint."""
+    return min(session.execute(_SAME_TEXT, {"hash": content_hash}).all(), default=None)
 
 
-def _place_in_story(session: Session, article: Article, index: LshIndex | None) -> StoreResult:
-    """Exact copy -> its story; confirmed near copy -> its story (and the article joins the index);
-    else a new story (and the index)."""
-    twin = _exact_copy(session, article)
-    if twin is not None:  # same signature as the twin: the index already answers for both
-        twin_id, story_id = twin
-        article.story_id = _join_story(session, story_id, article)
-        return StoreResult("new", article.id, article.story_id, copy_of=twin_id, similarity=1.0)
-    copy = None
-    if index is not None and article.minhash:
-        sketch = decode(article.minhash)
-        copy = find_copy(session, index, sketch, exclude=(article.id,))
-        index.add(session, article.id, sketch)
-    if copy is not None and copy.story_id is not None:
-        article.story_id = _join_story(session, copy.story_id, article)
-        return StoreResult("new", article.id, article.story_id, copy_of=copy.article_id,
-                           similarity=round(copy.similarity, 4))
-    article.story_id = _new_story(session, article)
-    return StoreResult("new", article.id, article.story_id)
+_ORIGIN = (select(STORIES.c.first_seen_at, ARTICLES.c.published_at, ARTICLES.c.first_fetched_at, ARTICLES.c.id)
+           .select_from(STORIES.outerjoin(ARTICLES, ARTICLES.c.id == STORIES.c.origin_article_id))
+           .where(STORIES.c.id == bindparam("story")))
+_STORY = STORIES.c.id == bindparam("story")
+_SET_ORIGIN = update(STORIES).where(_STORY).values(origin_article_id=bindparam("origin"), title=bindparam("story_title"))
+_ONE_MORE = update(STORIES).where(_STORY).values(copies=STORIES.c.copies + 1, first_seen_at=bindparam("first_seen"))
+_ONE_MORE_EARLIER = _ONE_MORE.values(origin_article_id=bindparam("origin"), title=bindparam("story_title"))
 
 
-def _origin_key(article: Article) -> tuple:
-    return (article.published_at or article.first_fetched_at, article.first_fetched_at, article.id)
-
-
-def _new_story(session: Session, article: Article) -> int:
-    story = Story(origin_article_id=article.id, title=article.title, first_seen_at=article.first_fetched_at)
-    session.add(story)
-    session.flush()
-    return story.id
-
-
-def _join_story(session: Session, story_id: int, article: Article) -> int:
-    session.execute(update(Story).where(Story.id == story_id).values(copies=Story.copies + 1))
-    story = session.get(Story, story_id)
-    origin = session.get(Article, story.origin_article_id) if story.origin_article_id else None
-    if origin is None or _origin_key(article) < _origin_key(origin):
-        story.origin_article_id, story.title = article.id, article.title
-    story.first_seen_at = min(story.first_seen_at, article.first_fetched_at)
-    return story_id
+def _join_story(session: Session, story_id: int, key: tuple, title: str | None, first_seen: datetime) -> None:
+    """One more copy; the story's origin is its earliest copy (publication, else first fetch, else id)."""
+    row = session.execute(_ORIGIN, {"story": story_id}).one()
+    params = {"story": story_id, "first_seen": min(row.first_seen_at, first_seen)}
+    if row.id is None or key < (row.published_at or row.first_fetched_at, row.first_fetched_at, row.id):
+        session.execute(_ONE_MORE_EARLIER, {**params, "origin": key[2], "story_title": title})
+    else:
+        session.execute(_ONE_MORE, params)
 
 
 # --- versions -------------------------------------------------------------------------------------

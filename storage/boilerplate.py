@@ -1,6 +1,7 @@
 """Per-outlet line counts for boilerplate learning: a line on many pages of one outlet is template."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable
 
 from sqlalchemy import select
@@ -10,16 +11,23 @@ from sqlalchemy.orm import Session
 from storage.models import BoilerplateLine
 
 
+LINES = BoilerplateLine.__table__
+
+
+@lru_cache(maxsize=4)
+def _count_upsert(dialect_name: str):
+    # one statement for every page, run once per line (executemany): its compiled form is cached
+    stmt = (postgresql if dialect_name == "postgresql" else sqlite).insert(LINES)
+    return stmt.on_conflict_do_update(index_elements=[LINES.c.outlet, LINES.c.line_key],
+                                      set_={"pages": LINES.c.pages + 1})
+
+
 def count_lines(session: Session, outlet: str, keys: Iterable[str]) -> None:
-    """Add one page to the count of every line key it carries (an upsert, so concurrent crawls add up)."""
+    """Add one page to the count of every line key it carries (an upsert, so concurrent crawls add up;
+    keys in sorted order, so two crawls never lock each other's rows in opposite orders)."""
     rows = [{"outlet": outlet, "line_key": key, "pages": 1} for key in sorted(set(keys))]
-    if not rows:
-        return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(BoilerplateLine).values(rows)
-    stmt = stmt.on_conflict_do_update(index_elements=["outlet", "line_key"],
-                                      set_={"pages": BoilerplateLine.pages + 1})
-    session.execute(stmt)
+    if rows:
+        session.execute(_count_upsert(session.get_bind().dialect.name), rows)
 
 
 def template_keys(session: Session, outlet: str, min_pages: int) -> set[str]:

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, LshBucket
 
+BUCKETS, ARTICLES = LshBucket.__table__, Article.__table__
+
 if TYPE_CHECKING:
     from datasketch import LeanMinHash, MinHash
 # datasketch (and the scipy it pulls in) is imported on first use: a crawl with nothing new starts faster.
@@ -72,16 +74,16 @@ class SqlLshIndex:
         self.bands, self.rows = lsh_params(threshold, num_perm)
         # one (band = i AND key = :k_i) term per band: SQLite (MULTI-INDEX OR) and PostgreSQL (BitmapOr)
         # both answer it from ix_lsh_band_key, where a row-value IN (...) makes SQLite scan the table.
-        # Built once with bind parameters: a lookup then costs no SQL construction.
-        terms = [and_(LshBucket.band == band, LshBucket.key == bindparam(f"k{band}")) for band in range(self.bands)]
-        self.lookup = select(LshBucket.article_id).where(or_(*terms)).distinct().limit(MAX_CANDIDATES)
+        # Built once, on the table (not the ORM entity), with bind parameters: a lookup costs no SQL construction.
+        terms = [and_(BUCKETS.c.band == band, BUCKETS.c.key == bindparam(f"k{band}")) for band in range(self.bands)]
+        self.lookup = select(BUCKETS.c.article_id).where(or_(*terms)).distinct().limit(MAX_CANDIDATES)
 
     def candidates(self, session: Session, sketch: MinHash) -> set[int]:
         keys = {f"k{band}": key for band, key in band_keys(sketch, self.bands, self.rows)}
         return set(session.scalars(self.lookup, keys))
 
     def add(self, session: Session, article_id: int, sketch: MinHash) -> None:
-        session.execute(insert(LshBucket), [{"band": band, "key": key, "article_id": article_id}
+        session.execute(insert(BUCKETS), [{"band": band, "key": key, "article_id": article_id}
                                             for band, key in band_keys(sketch, self.bands, self.rows)])
 
     def remove(self, session: Session, article_id: int) -> None:
@@ -136,8 +138,8 @@ class Copy:
 
 
 def signatures(session: Session, ids: Iterable[int]) -> dict[int, tuple[int | None, LeanMinHash]]:
-    rows = session.execute(select(Article.id, Article.story_id, Article.minhash)
-                           .where(Article.id.in_(list(ids)), Article.minhash.is_not(None)))
+    rows = session.execute(select(ARTICLES.c.id, ARTICLES.c.story_id, ARTICLES.c.minhash)
+                           .where(ARTICLES.c.id.in_(list(ids)), ARTICLES.c.minhash.is_not(None)))
     return {row.id: (row.story_id, decode(row.minhash)) for row in rows}
 
 
