@@ -9,9 +9,11 @@ from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
 from crawler.text.dedup import compare_versions, content_hash, signature_of
 from crawler.text.urls import identity_url
-from storage.articles import ArticleData, StoreOptions, store_article
+from sqlalchemy.orm import Session
+
+from crawler.pipelines.batch import Batch
+from storage.articles import ArticleData, StoreOptions, StoreResult, store_article
 from storage.boilerplate import count_lines
-from storage.db import session_scope
 from storage.dedup import index_name, make_index
 from storage.monitor import RevisitSchedule
 
@@ -32,23 +34,34 @@ def store_options(settings) -> StoreOptions:
 
 
 class StorePipeline(DatabaseStage):
+    """Items are stored in batches (crawler.pipelines.batch): one transaction per up to
+    DRILLWATCH_STORE_BATCH items or DRILLWATCH_STORE_DELAY seconds, whichever comes first."""
+
     def __init__(self, crawler):
         super().__init__(crawler)
         self.num_perm = crawler.settings.getint("DRILLWATCH_NUM_PERM", 128)
         self.shingle_words = crawler.settings.getint("DRILLWATCH_SHINGLE_WORDS", 4)
+        self.batch = Batch(self.engine, self.store, crawler.settings.getint("DRILLWATCH_STORE_BATCH", 50),
+                           crawler.settings.getfloat("DRILLWATCH_STORE_DELAY", 0.2))
 
     @cached_property
     def options(self) -> StoreOptions:
         """Built on the first item: a crawl that finds nothing new never loads the LSH machinery."""
         return store_options(self.crawler.settings)
 
-    def process_item(self, item: PageItem, spider=None) -> PageItem:
-        data = to_article_data(item, self.num_perm, self.shingle_words)
-        with session_scope(self.engine) as session:
-            result = store_article(session, data, self.options)
-            if result.status == "new":
-                # keys of the lines before template removal: a template line keeps being counted
-                count_lines(session, item.outlet, item.article.line_keys)
+    def store(self, session: Session, item: PageItem) -> StoreResult:
+        result = store_article(session, to_article_data(item, self.num_perm, self.shingle_words), self.options)
+        if result.status == "new":
+            # keys of the lines before template removal: a template line keeps being counted
+            count_lines(session, item.outlet, item.article.line_keys)
+        return result
+
+    def close_spider(self, spider=None) -> None:
+        self.batch.flush()
+        super().close_spider(spider)
+
+    async def process_item(self, item: PageItem, spider=None) -> PageItem:
+        result = await self.batch.submit(item)
         item.article_id, item.store_status = result.article_id, result.status
         stats = self.crawler.stats
         stats.inc_value(f"drillwatch/articles/{result.status}")
