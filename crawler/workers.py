@@ -3,32 +3,54 @@
 Scrapy fetches on one thread; trafilatura and the detectors are CPU-bound Python. Run inline they cap a
 crawl at the speed of extraction; in worker processes they run beside fetching on the other cores.
 Each worker loads the gazetteer once (initializer); a page costs one pickle of its HTML each way.
+Workers start with the first pages (a crawl that finds nothing new starts none); the crawl process
+itself never imports the analysis code unless it analyses inline.
 """
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
-from config.gazetteer import Gazetteer
+from typing import TYPE_CHECKING
+
 from config.load import load_gazetteer
-from crawler.text.analyse import PageAnalysis, Sketch, analyse_page
+from crawler.text.dedup import Sketch
 from crawler.text.extract import ExtractOptions
+
+if TYPE_CHECKING:
+    from config.gazetteer import Gazetteer
+    from crawler.text.analyse import PageAnalysis
 
 # per worker process, set once by the initializer
 _worker_gazetteer: Gazetteer | None = None
 _worker_sketch = Sketch()
 
 
+def _exit_with_parent() -> None:
+    """A crawl process killed outright (SIGKILL, the OOM killer) cannot shut its pool down; its workers
+    would wait for work forever and keep its stderr open. They leave when it is gone."""
+    multiprocessing.parent_process().join()
+    os._exit(1)
+
+
 def _init_worker(config_dir: str | None, sketch: Sketch) -> None:
     global _worker_gazetteer, _worker_sketch
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
+    import crawler.text.analyse  # noqa: F401 - the detectors' patterns compile here, not on the first page
+    from crawler.text.dedup import warm_up
+
     _worker_gazetteer, _worker_sketch = load_gazetteer(config_dir), sketch
+    warm_up(sketch)
 
 
 def _analyse_in_worker(html: str, url: str, options: ExtractOptions, title_hint: str | None,
                        published_hint: datetime | None) -> PageAnalysis:
+    from crawler.text.analyse import analyse_page
+
     return analyse_page(html, url, options, _worker_gazetteer, title_hint, published_hint, _worker_sketch)
 
 
@@ -73,6 +95,8 @@ class AnalysisPool:
     async def analyse(self, html: str, url: str, options: ExtractOptions, title_hint: str | None = None,
                       published_hint: datetime | None = None) -> PageAnalysis:
         if self.executor is None:
+            from crawler.text.analyse import analyse_page
+
             return analyse_page(html, url, options, self.gazetteer, title_hint, published_hint, self.sketch)
         future = self.executor.submit(_analyse_in_worker, html, url, options, title_hint, published_hint)
         return await asyncio.wrap_future(future)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import fields
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
-from config.gazetteer import Gazetteer
 from config.load import load_gazetteer
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
-from crawler.text.exercises import Mention, resolve_discovered
 from storage.db import session_scope
 from storage.exercises import MentionData, merge_discovered, record_mentions
+
+if TYPE_CHECKING:
+    from config.gazetteer import Gazetteer
+    from crawler.text.exercises import Mention
 
 log = logging.getLogger(__name__)
 MENTION_FIELDS = tuple(f.name for f in fields(MentionData))
@@ -33,13 +37,16 @@ def gazetteer_facts(gazetteer: Gazetteer, key: str) -> dict | None:
 
 
 class ExercisePipeline(DatabaseStage):
-    """One gazetteer per crawl; discovered instances it now knows are merged when the crawl opens."""
+    """One gazetteer per crawl, loaded when first needed (most crawls store no mention); discovered
+    instances it now knows are merged when the crawl opens."""
 
-    def __init__(self, crawler):
-        super().__init__(crawler)
-        self.gazetteer = load_gazetteer(crawler.settings.get("DRILLWATCH_CONFIG"))
+    @cached_property
+    def gazetteer(self) -> Gazetteer:
+        return load_gazetteer(self.crawler.settings.get("DRILLWATCH_CONFIG"))
 
     def resolve(self, name: str, year: int | None) -> str | None:
+        from crawler.text.exercises import resolve_discovered
+
         return resolve_discovered(name, year, self.gazetteer)
 
     def describe(self, key: str) -> dict | None:

@@ -9,7 +9,7 @@ from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
 from crawler.signals import page_error
 from crawler.text.extract import ExtractOptions
-from crawler.text.analyse import Sketch
+from crawler.text.dedup import Sketch
 from crawler.workers import AnalysisPool, default_workers
 from storage.boilerplate import template_keys
 from storage.db import init_db, session_scope

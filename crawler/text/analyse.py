@@ -10,17 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from config.gazetteer import Gazetteer
-from crawler.text.dedup import NUM_PERM, SHINGLE_WORDS, content_hash, signature_of
+from crawler.text.dedup import Sketch, content_hash, signature_of
 from crawler.text.exercises import Mention, detect_mentions
 from crawler.text.extract import Article, ExtractOptions, extract_article
 from crawler.text.relevance import Relevance, score_relevance
-
-
-@dataclass(frozen=True)
-class Sketch:
-    """MinHash settings for near-duplicate detection (from settings.yaml `dedup`)."""
-    num_perm: int = NUM_PERM
-    shingle_words: int = SHINGLE_WORDS
 
 
 @dataclass(frozen=True)

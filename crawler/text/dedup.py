@@ -52,6 +52,13 @@ INLINE_STAMP = re.compile(rf"\(?\b(?:last\s+)?(?:updated|modified|edited)(?:\s+o
                           re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class Sketch:
+    """MinHash settings for near-duplicate detection (from settings.yaml `dedup`)."""
+    num_perm: int = NUM_PERM
+    shingle_words: int = SHINGLE_WORDS
+
+
 # --- fingerprints ---------------------------------------------------------------------------------
 
 def is_volatile(line: str) -> bool:
@@ -110,6 +117,11 @@ def _template(num_perm: int, seed: int) -> MinHash:
     from datasketch import MinHash
 
     return MinHash(num_perm=num_perm, seed=seed)  # permutations are drawn once, then copied
+
+
+def warm_up(sketch: Sketch = Sketch()) -> None:
+    """Import datasketch and draw the permutations now (a worker's start-up), not on the first page."""
+    _template(sketch.num_perm, SEED)
 
 
 def minhash(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS, seed: int = SEED) -> LeanMinHash:
