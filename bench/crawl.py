@@ -87,11 +87,12 @@ def child(mode: str, config: str, db: str) -> None:
     crawl(["benchwire"], config=config, db=db, log_level="ERROR", overrides=overrides, observe=keep_stats)
     seconds = time.perf_counter() - started
     s = stats["crawler"].stats.get_stats()
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"mode": mode, "seconds": seconds, "responses": s.get("downloader/response_count", 0),
                       "items": s.get("item_scraped_count", 0), "dropped": s.get("item_dropped_count", 0),
-                      "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      # the analysis workers are this process's children (largest of them)
-                      "worker_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+                      "maxrss_mb": me.ru_maxrss / 1024, "cpu": me.ru_utime + me.ru_stime,
+                      # the analysis workers are this process's children (largest of them; CPU summed)
+                      "worker_maxrss_mb": kids.ru_maxrss / 1024, "worker_cpu": kids.ru_utime + kids.ru_stime}))
 
 
 def run_child(mode: str, config: Path, db: str) -> dict:
@@ -121,10 +122,11 @@ def main() -> None:
             raw = run_child("raw", tmp / "config", f"sqlite:///{tmp / 'raw.db'}")
             full = run_child("full", tmp / "config", f"sqlite:///{tmp / 'full.db'}")
     print(f"loopback outlet: {args.pages} article pages behind a sitemap, 2 cores")
-    print(f"{'mode':<6}{'pages':>7}{'seconds':>9}{'pages/s':>9}{'peak MB':>9}{'worker MB':>11}")
+    print(f"{'mode':<6}{'pages':>7}{'seconds':>9}{'pages/s':>9}{'CPU s':>8}{'worker CPU s':>14}"
+          f"{'peak MB':>9}{'worker MB':>11}")
     for r in (raw, full):
         print(f"{r['mode']:<6}{r['responses']:>7}{r['seconds']:>9.1f}{r['responses'] / r['seconds']:>9.1f}"
-              f"{r['maxrss_mb']:>9.0f}{r['worker_maxrss_mb']:>11.0f}")
+              f"{r['cpu']:>8.1f}{r['worker_cpu']:>14.1f}{r['maxrss_mb']:>9.0f}{r['worker_maxrss_mb']:>11.0f}")
     ratio = (full["responses"] / full["seconds"]) / (raw["responses"] / raw["seconds"])
     print(f"full/raw throughput ratio: {ratio:.2f} (target >= 0.5); stored items: {full['items']}, "
           f"dropped: {full['dropped']}")
