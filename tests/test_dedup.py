@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from crawler.demo.server import SITES_DIR
-from crawler.text.dedup import (content_hash, is_near_duplicate, jaccard, minhash, shingles, signature_of,
-                                similarity)
+from crawler.text.dedup import (Sketch, content_hash, fingerprint_and_signature, is_near_duplicate, jaccard,
+                                minhash, shingles, signature_of, similarity)
 from crawler.text.extract import extract_article
 from storage.articles import ArticleData, StoreOptions, store_article
 from storage.db import make_engine, session_scope
@@ -68,6 +68,15 @@ def test_fingerprint_ignores_whitespace_case_quotes_and_timestamps_but_not_words
     assert content_hash('Updated 10:32 GMT\nRussia said the patrol was "not aimed at third countries".\n'
                         'NORAD tracked it.\n3 hours ago') == base
     assert content_hash('Russia said the patrol was "aimed at third countries".\nNORAD tracked it.') != base
+    inline = 'Moscow (AFP) - Updated 10:32 GMT - Russia said the patrol was "not aimed at third countries".'
+    assert content_hash(inline) == content_hash('Moscow (AFP) - - Russia said the patrol was "not aimed at third countries".')
+
+
+def test_the_workers_fingerprint_and_signature_are_what_storage_computes_from_the_text():
+    for text in (WIRE, WIRE_ELSEWHERE, "Updated 10:32 GMT\nShort text.", ""):
+        for sketch in (Sketch(), Sketch(num_perm=64, shingle_words=3)):
+            assert fingerprint_and_signature(text, sketch) == (
+                content_hash(text), signature_of(text, sketch.num_perm, sketch.shingle_words))
 
 
 def test_wire_copy_with_other_clutter_and_trim_is_a_near_duplicate_and_a_rewrite_is_not():

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from config.gazetteer import Gazetteer
-from crawler.text.dedup import Sketch, content_hash, signature_of
+from crawler.text.dedup import Sketch, fingerprint_and_signature
 from crawler.text.exercises import Mention, detect_mentions
 from crawler.text.extract import Article, ExtractOptions, extract_article
 from crawler.text.relevance import Relevance, score_relevance
@@ -31,8 +31,7 @@ def analyse_page(html: str | bytes, url: str, options: ExtractOptions, gazetteer
     article = extract_article(html, url, options)
     if article is None or not article.text.strip():
         return PageAnalysis(None)
-    fingerprint = content_hash(article.text)
-    signature = signature_of(article.text, sketch.num_perm, sketch.shingle_words)
+    fingerprint, signature = fingerprint_and_signature(article.text, sketch)
     title = article.title or title_hint or ""
     relevance = score_relevance(article.text, title, article.language, gazetteer=gazetteer)
     mentions: tuple[Mention, ...] = ()

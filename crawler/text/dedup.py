@@ -50,6 +50,7 @@ VOLATILE_LINES = tuple(re.compile(p, re.IGNORECASE) for p in (
 # timestamps inside a line: "Moscow (AFP) - Updated 10:32 GMT - Russian ..." keeps the sentence
 INLINE_STAMP = re.compile(rf"\(?\b(?:last\s+)?(?:updated|modified|edited)(?:\s+on|\s+at)?\s*:?\s*{_STAMP}\)?",
                           re.IGNORECASE)
+_STAMP_WORD = re.compile(r"updated|modified|edited", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ def meaningful_lines(text: str) -> list[str]:
     for line in text.translate(_QUOTES).splitlines():
         if is_volatile(line):
             continue
-        line = _SPACE.sub(" ", INLINE_STAMP.sub(" ", line)).strip().casefold()
+        if _STAMP_WORD.search(line):  # the stamp regex is slow to fail; most lines have no stamp word
+            line = INLINE_STAMP.sub(" ", line)
+        line = _SPACE.sub(" ", line).strip().casefold()
         if line:
             lines.append(line)
     return lines
@@ -85,7 +88,11 @@ def normalise_text(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+    return _hash_normalised(normalise_text(text))
+
+
+def _hash_normalised(normal: str) -> str:
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
 def normalise_title(title: str | None) -> str:
@@ -100,7 +107,10 @@ def words(text: str) -> list[str]:
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     """Word `size`-grams of the normalised text (a shorter text is one shingle)."""
-    tokens = words(text)
+    return _shingles(words(text), size)
+
+
+def _shingles(tokens: list[str], size: int) -> set[str]:
     if len(tokens) <= size:
         return {" ".join(tokens)} if tokens else set()
     return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
@@ -126,10 +136,14 @@ def warm_up(sketch: Sketch = Sketch()) -> None:
 
 def minhash(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS, seed: int = SEED) -> LeanMinHash:
     """MinHash signature of the text's shingles (datasketch, immutable LeanMinHash)."""
+    return _minhash(shingles(text, size), num_perm, seed)
+
+
+def _minhash(grams: set[str], num_perm: int, seed: int = SEED) -> LeanMinHash:
     from datasketch import LeanMinHash
 
     sketch = _template(num_perm, seed).copy()
-    sketch.update_batch([s.encode("utf-8") for s in shingles(text, size)])
+    sketch.update_batch([s.encode("utf-8") for s in grams])
     return LeanMinHash(sketch)
 
 
@@ -142,6 +156,13 @@ def signature_bytes(sketch: LeanMinHash) -> bytes:
 
 def signature_of(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS) -> bytes:
     return signature_bytes(minhash(text, num_perm, size))
+
+
+def fingerprint_and_signature(text: str, sketch: Sketch = Sketch()) -> tuple[str, bytes]:
+    """`content_hash` and `signature_of` together, normalising the text once (the analysis workers)."""
+    normal = normalise_text(text)
+    grams = _shingles(_WORD.findall(normal), sketch.shingle_words)
+    return _hash_normalised(normal), signature_bytes(_minhash(grams, sketch.num_perm))
 
 
 def similarity(a: bytes | MinHash, b: bytes | MinHash) -> float:
