@@ -222,9 +222,10 @@ def _trigger(found: list[tuple[tuple[str, ...], int]]) -> re.Pattern:
     return re.compile(_class({first for first, _ in rests}) + "(?:" + "|".join(branches) + ")")
 
 
-def top_level_alternatives(pattern: str) -> list[str]:
-    """ "a|(b|c)|[|]" -> ["a", "(b|c)", "[|]"]."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
+def _syntax(pattern: str, start: int = 0):
+    """(index, char, depth after it) for each character of the pattern that is syntax: not escaped, not
+    inside a character class. Depth counts open groups."""
+    depth, i, in_class = 0, start, False
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
@@ -234,12 +235,19 @@ def top_level_alternatives(pattern: str) -> list[str]:
         elif char == "[":
             in_class = True
             i += 2 if pattern[i + 1:i + 3] == "^]" else 1 if pattern[i + 1:i + 2] == "]" else 0
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-        elif char == "|" and depth == 0:
+        else:
+            depth += (char == "(") - (char == ")")
+            yield i, char, depth
+        i += 1
+
+
+def top_level_alternatives(pattern: str) -> list[str]:
+    """ "a|(b|c)|[|]" -> ["a", "(b|c)", "[|]"]."""
+    parts, start = [], 0
+    for i, char, depth in _syntax(pattern):
+        if char == "|" and depth == 0:
             parts.append(pattern[start:i])
             start = i + 1
-        i += 1
     return parts + [pattern[start:]]
 
 
@@ -249,23 +257,9 @@ _GROUP_OPEN = re.compile(r"\(\?(?:[aiLmsux]*(?:-[imsx]+)?):")  # (?: and scoped 
 
 def _closing(text: str, start: int) -> int:
     """Index of the parenthesis closing the group opened at text[start]."""
-    depth, i, in_class = 0, start, False
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 1
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            i += 2 if text[i + 1:i + 3] == "^]" else 1 if text[i + 1:i + 2] == "]" else 0
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+    for i, char, depth in _syntax(text, start):
+        if char == ")" and depth == 0:
+            return i
     raise ValueError("unbalanced parentheses")
 
 
