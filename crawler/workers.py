@@ -14,7 +14,6 @@ import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
-
 from typing import TYPE_CHECKING
 
 from config.load import load_gazetteer

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Callable, Iterable, Protocol
 
 from sqlalchemy import bindparam, insert, select, update
@@ -120,15 +120,13 @@ def find_article_id(session: Session, *urls: str) -> int | None:
     return session.scalar(_BY_CANONICAL, {"urls": urls}) or session.scalar(_BY_SEEN, {"urls": urls})
 
 
-def find_article(session: Session, *urls: str) -> Article | None:
-    article_id = find_article_id(session, *urls)
-    return session.get(Article, article_id) if article_id is not None else None
-
-
-@lru_cache(maxsize=4)
-def _seen_upsert(dialect: str):
-    # a link already known (another process may have just added it) stays; it gains the article if it had none
+@lru_cache(maxsize=8)
+def _seen_insert(dialect: str, with_article: bool):
+    """A link already known (another process may have just added it) stays; with an article, it gains
+    the article if it had none. Without one, nothing to update: no write for a known link."""
     stmt = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SEEN)
+    if not with_article:
+        return stmt.on_conflict_do_nothing(index_elements=[SEEN.c.url])
     return stmt.on_conflict_do_update(index_elements=[SEEN.c.url], set_={"article_id": stmt.excluded.article_id},
                                       where=SEEN.c.article_id.is_(None))
 
@@ -138,7 +136,7 @@ def remember_urls(session: Session, outlet: str, article_id: int | None, *urls: 
     rows = [{"url": url, "outlet": outlet, "article_id": article_id, "first_seen_at": utcnow()}
             for url in dict.fromkeys(u for u in urls if u)]
     if rows:
-        session.execute(_seen_upsert(session.get_bind().dialect.name), rows)
+        session.execute(_seen_insert(session.get_bind().dialect.name, article_id is not None), rows)
 
 
 def remember_links(session: Session, outlet: str, urls: Iterable[str]) -> None:
@@ -269,5 +267,5 @@ def _reindex(session: Session, article: Article, minhash: bytes | None, index: L
         index.add(session, article.id, decode(minhash))
 
 
-__all__ = ["ArticleData", "StoreResult", "StoreOptions", "store_article", "find_article", "remember_urls",
+__all__ = ["ArticleData", "StoreResult", "StoreOptions", "store_article", "find_article_id", "remember_urls",
            "remember_links", "seen_among", "plain_compare"]

@@ -51,16 +51,22 @@ class Batch:
                 self._store_one(value, future)
             return
         for (_, future), result in zip(batch, results):
-            if not future.done():  # cancelled (crawl closing)
-                future.set_result(result)
+            _settle(future, result)
 
     def _store_one(self, value: Any, future: asyncio.Future) -> None:
         try:
             with session_scope(self.engine) as session:
                 result = self.handle(session, value)
         except Exception as exc:
-            if not future.done():
-                future.set_exception(exc)
+            _settle(future, error=exc)
         else:
-            if not future.done():
-                future.set_result(result)
+            _settle(future, result)
+
+
+def _settle(future: asyncio.Future, result: Any = None, error: Exception | None = None) -> None:
+    if future.done():  # cancelled: the crawl is closing
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cached_property, partial
 
-from crawler.items import PageItem
-from crawler.pipelines.base import DatabaseStage
-from crawler.text.dedup import compare_versions, content_hash, signature_of
-from crawler.text.urls import identity_url
 from sqlalchemy.orm import Session
 
+from crawler.items import PageItem
+from crawler.pipelines.base import DatabaseStage
 from crawler.pipelines.batch import Batch
+from crawler.text.dedup import compare_versions, content_hash, signature_of
+from crawler.text.urls import identity_url
 from storage.articles import ArticleData, StoreOptions, StoreResult, store_article
 from storage.boilerplate import count_lines
 from storage.dedup import index_name, make_index
