@@ -182,3 +182,23 @@ class Settings(Strict):
     daemon: DaemonSettings = DaemonSettings()
     dedup: DedupSettings = DedupSettings()
     monitor: MonitorSettings = MonitorSettings()
+
+
+# --- places.yaml ---------------------------------------------------------------------------------
+
+class Place(Strict):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    kind: Literal["sea", "strait", "bay", "gulf", "ocean", "region", "city", "port", "range", "lake"]
+
+
+class PlacesFile(Strict):
+    places: dict[str, Place] = {}
+    without_coordinates: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _not_both(self) -> "PlacesFile":
+        both = sorted(set(self.places) & set(self.without_coordinates))
+        if both:
+            raise ValueError(f"listed with and without coordinates: {', '.join(both)}")
+        return self
