@@ -19,6 +19,8 @@ import pytest
 
 from config.load import load_places
 from scheduler.cmd_query import datasette_metadata
+from storage.db import make_engine, session_scope
+from storage.places import sync_places
 from tests.conftest import service_missing
 from tests.test_serve import Server, free_port
 
@@ -90,6 +92,11 @@ def open_page(browser):
 
 @pytest.fixture(scope="module")
 def demo_db(crawled_demo) -> Path:
+    """The crawled demo with places.yaml copied in (as `serve` does), so expected rows can be read first."""
+    engine = make_engine(crawled_demo.url)
+    with session_scope(engine) as session:
+        sync_places(session, load_places().places)
+    engine.dispose()
     return crawled_demo.path
 
 
@@ -126,10 +133,10 @@ def query(db: Path, name: str, **params) -> list[dict]:
         return [dict(row) for row in conn.execute(sql, params)]
 
 
-def screenshot(page, tmp_path: Path, name: str) -> Path:
+def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
     """Saved as a test artefact; copied to $DRILLWATCH_SCREENSHOTS (e.g. docs/) when that is set."""
     path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     assert path.stat().st_size > 5000
     if os.environ.get("DRILLWATCH_SCREENSHOTS"):
         target = Path(os.environ["DRILLWATCH_SCREENSHOTS"])
@@ -195,13 +202,17 @@ def test_map_draws_the_demo_places_and_their_popups_offline(demo_db, served, ope
     assert page.tiles_refused > 0  # it really was offline: no tile loaded, the markers are drawn all the same
     assert tab.locator(".leaflet-tile-loaded").count() == 0
 
-    singles[0].click()
+    box = tab.locator(".leaflet-container").bounding_box()
+    centre = box["x"] + box["width"] / 2
+    nearest = min(singles, key=lambda m: abs(m.bounding_box()["x"] - centre))  # its popup fits on the map
+    nearest.click()
     popup = tab.locator(".leaflet-popup-content")
     popup.wait_for(timeout=10000)
     text = popup.inner_text()
     row = next(row for row in places if text.startswith(f"{row['place']} ({row['kind']})"))
     assert row["names"].split("; ")[0] in text
-    screenshot(tab, tmp_path, "map.png")
+    tab.wait_for_timeout(600)  # the popup fades in and the map pans to it: let the artefact show it whole
+    screenshot(tab, tmp_path, "map.png", full_page=False)
 
     link = popup.locator("a").get_attribute("href")
     assert link.startswith("/drillwatch/exercises_at_place?place=")
@@ -253,11 +264,14 @@ def test_instances_without_dates_or_places_never_break_the_views(demo_db, tmp_pa
              ("nameless-2025", "Nameless-2025", None, 2025, "[]"),               # a year only, an empty list
              ("polar-watch-2026", "Polar Watch-2026", "polar-watch", 2026, '["Laptev Sea", "Nowhere Bay"]'),
              ("null-places", "Null Places", None, None, "null")])                # JSON null, not SQL NULL
+        conn.execute("delete from places")  # serve copies places.yaml in again
     dated = query(db, "exercise_timeline")
     assert {"Nameless-2025", "Polar Watch-2026"} <= {row["name"] for row in dated}
     assert not {"Mystery Drill", "Null Places"} & {row["name"] for row in dated}
 
     page = open_page(served(db))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from places").fetchone()[0] == len(load_places().places)
     tab = page.open("/-/dashboards/exercises")
     marks = chart_marks(tab, len(dated))
     assert len(marks) == len(dated)
