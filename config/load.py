@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from config import PACKAGE_DIR
-from config.schema import Outlet, OutletsFile, Settings
+from config.schema import Outlet, OutletsFile, PlacesFile, Settings
 
 ENV_CONFIG = "DRILLWATCH_CONFIG"
 VAR_RE = re.compile(r"\$\{([A-Z0-9_]+)\}")
@@ -135,6 +135,17 @@ def load_settings(directory: str | Path | None = None) -> Settings:
         file = PACKAGE_DIR / "settings.yaml"
     raw = read_yaml(file) or {}
     return _validate(Settings, _expand_vars(raw, file, ""), file)
+
+
+def load_places(directory: str | Path | None = None) -> PlacesFile:
+    """The config dir's places.yaml when it has one, else the shipped table of place coordinates."""
+    own = config_dir(directory) / "places.yaml"
+    file = own if own.is_file() else PACKAGE_DIR / "places.yaml"
+    raw = read_yaml(file) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(file, "", "expected a mapping with a 'places:' mapping of name -> coordinates",
+                          "e.g. places: {Vladivostok: {latitude: 43.12, longitude: 131.89, kind: port}}")
+    return _validate(PlacesFile, raw, file)
 
 
 def find_outlet(outlets: tuple[Outlet, ...], name: str, file_hint: str = "outlets.yaml") -> Outlet:

@@ -175,6 +175,31 @@ class MonitorSettings(Strict):
         return self
 
 
+class DigestSettings(Strict):
+    """`drillwatch digest` and the daemon's digest job: sent through alerts.sinks when `schedule` is set."""
+    schedule: str | None = Field(default=None, description="crontab expression (5 fields), e.g. '0 8 * * 1'")
+    since: int = 7 * 86400
+    format: Literal["text", "md", "html"] = "text"
+    stories: int = Field(default=10, ge=1, description="how many of the most-copied stories to show")
+
+    _since = field_validator("since", mode="before")(classmethod(lambda cls, v: parse_duration(v)))
+
+    @field_validator("since")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("the digest period must be longer than 0s; write e.g. 7d or 24h")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _crontab(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) != 5:
+            raise ValueError(f"{value!r} is not a crontab expression: five fields (minute hour day-of-month "
+                             "month day-of-week), e.g. '0 8 * * 1' for Mondays at 08:00")
+        return value
+
+
 class Settings(Strict):
     crawl: CrawlSettings = CrawlSettings()
     extraction: ExtractionSettings = ExtractionSettings()
@@ -182,3 +207,24 @@ class Settings(Strict):
     daemon: DaemonSettings = DaemonSettings()
     dedup: DedupSettings = DedupSettings()
     monitor: MonitorSettings = MonitorSettings()
+    digest: DigestSettings = DigestSettings()
+
+
+# --- places.yaml ---------------------------------------------------------------------------------
+
+class Place(Strict):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    kind: Literal["sea", "strait", "bay", "gulf", "ocean", "region", "city", "port", "range", "lake"]
+
+
+class PlacesFile(Strict):
+    places: dict[str, Place] = {}
+    without_coordinates: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _not_both(self) -> "PlacesFile":
+        both = sorted(set(self.places) & set(self.without_coordinates))
+        if both:
+            raise ValueError(f"listed with and without coordinates: {', '.join(both)}")
+        return self

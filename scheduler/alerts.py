@@ -6,6 +6,8 @@ Sinks (settings.yaml `alerts.sinks`):
   atom     an Atom 1.0 feed at `path` with the newest ATOM_ENTRIES alerts, rewritten atomically
   apprise  any Apprise URL (`url`): mailto://, slack://, tgram://, json://host/path (a webhook)...
 
+Digests (scheduler.digest) go through the same sinks with `send_digest`; the Atom feed carries alerts only.
+
 `deliver_pending(engine, settings)` is called after crawls. A sink that fails is logged (sink and
 error) and tried again on the next call; the alert stays pending until every sink took it, up to
 settings.alerts.max_attempts failed rounds, then it is parked as `failed` (kept, listed by
@@ -35,6 +37,10 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 
 class SinkError(Exception):
     """A sink could not take an alert; the message says why (and is stored as the alert's last_error)."""
+
+
+class NotForDigests(SinkError):
+    """The sink carries alerts only (the Atom feed): a digest skips it."""
 
 
 # --- what an alert says -----------------------------------------------------------------------------
@@ -75,6 +81,10 @@ class Sink:
     def send(self, alert: dict) -> None:
         raise NotImplementedError
 
+    def send_digest(self, title: str, body: str, fmt: str, data: dict) -> None:
+        """A digest (scheduler.digest): raises on failure, NotForDigests where the sink takes none."""
+        raise NotForDigests(f"{self.id} carries alerts only")
+
     def send_batch(self, alerts: list[dict], recent: list[dict]) -> dict[int, str | None]:
         outcome = {}
         for alert in alerts:
@@ -96,6 +106,9 @@ class LogSink(Sink):
     def send(self, alert: dict) -> None:
         log.warning("ALERT %s\n%s", alert["title"], message_body(alert))
 
+    def send_digest(self, title: str, body: str, fmt: str, data: dict) -> None:
+        log.warning("DIGEST %s\n%s", title, body)
+
 
 class JsonlSink(Sink):
     def __init__(self, path: str):
@@ -112,6 +125,14 @@ class JsonlSink(Sink):
         except OSError as exc:
             return {a["id"]: f"cannot append to {self.path}: {exc.strerror}" for a in alerts}
         return {a["id"]: None for a in alerts}
+
+    def send_digest(self, title: str, body: str, fmt: str, data: dict) -> None:
+        line = json.dumps({"digest": title, "format": fmt, "body": body, "data": data}, ensure_ascii=False, default=str)
+        try:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+        except OSError as exc:
+            raise SinkError(f"cannot append to {self.path}: {exc.strerror}") from None
 
 
 class AtomSink(Sink):
@@ -148,6 +169,16 @@ class AppriseSink(Sink):
         if not result:
             raise SinkError(apprise_error(result))
 
+    def send_digest(self, title: str, body: str, fmt: str, data: dict) -> None:
+        from apprise import NotifyFormat
+
+        if not self.valid:
+            raise SinkError("not a valid Apprise URL (see https://github.com/caronc/apprise/wiki)")
+        body_format = {"text": NotifyFormat.TEXT, "md": NotifyFormat.MARKDOWN, "html": NotifyFormat.HTML}[fmt]
+        result = self.apprise.notify(body=body, title=title, body_format=body_format)
+        if not result:
+            raise SinkError(apprise_error(result))
+
 
 def apprise_sink_id(url: str, instance) -> str:
     """Readable without its secrets: Apprise's privacy URL (no query) plus a short hash of the real URL."""
@@ -169,6 +200,9 @@ class BrokenSink(Sink):
         self.id, self.error = sink_id, error
 
     def send(self, alert: dict) -> None:
+        raise SinkError(self.error)
+
+    def send_digest(self, title: str, body: str, fmt: str, data: dict) -> None:
         raise SinkError(self.error)
 
 

@@ -12,11 +12,12 @@ from typing import IO, Callable, Iterable, Iterator
 import click
 from sqlalchemy.engine import make_url
 
-from config.load import load_outlets
+from config.load import load_outlets, load_places
 from scheduler.context import Context
 from scheduler.output import emit, fail, json_default, output_options
 from storage import search as searching
 from storage.db import session_scope
+from storage.places import sync_places
 
 DATASETTE_DIR = Path(__file__).resolve().parent / "datasette"
 DATABASE_NAME = "drillwatch"  # the web view's path: /drillwatch/articles, whatever the file is called
@@ -209,8 +210,10 @@ def serve(ctx: Context, host, port):
     """Browse the database in a read-only web view (Datasette): full-text search, facets, saved queries.
 
     Open http://127.0.0.1:8001/drillwatch (articles, article_exercises, exercise_instances, and saved
-    queries such as latest_relevant_stories). It reads the SQLite database and may run while crawls
-    write to it. On PostgreSQL use `drillwatch search` / `drillwatch export` or a PostgreSQL tool.
+    queries such as latest_relevant_stories), the exercise timeline at /-/dashboards/exercises and the
+    map of exercise places at /drillwatch/exercise_places. It reads the SQLite database and may run while
+    crawls write to it; at start it copies places.yaml (coordinates for the map) into the `places` table.
+    On PostgreSQL use `drillwatch search` / `drillwatch export` or a PostgreSQL tool.
     """
     url = make_url(ctx.db_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
@@ -219,9 +222,12 @@ def serve(ctx: Context, host, port):
              "or a PostgreSQL tool such as psql, pgAdmin or Metabase (the view article_exercises and the "
              "column articles.search_vector are there for them)")
     _check_port(host, port)
-    ctx.engine()  # create or migrate the file first: the web view expects the full schema
+    places = load_places(ctx.config)  # a bad places.yaml stops here, before anything is written
+    with session_scope(ctx.engine()) as session:  # creates or migrates the file: the web view expects the full schema
+        sync_places(session, places.places)
     click.echo(f"drillwatch web view of {url.database} at http://{host}:{port}/{DATABASE_NAME} "
-               "(read-only; Ctrl-C stops it)", err=True)
+               f"(read-only; Ctrl-C stops it); exercise timeline at http://{host}:{port}/-/dashboards/exercises, "
+               f"map at http://{host}:{port}/{DATABASE_NAME}/exercise_places", err=True)
     run_datasette(Path(url.database), host, port)
 
 

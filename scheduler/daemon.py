@@ -44,6 +44,7 @@ log = logging.getLogger("drillwatch.daemon")
 
 JOB_PREFIX = "crawl:"
 POST_JOB_ID = "post_crawl"
+DIGEST_JOB_ID = "digest"
 POST_INTERVAL = 900  # seconds: post_crawl runs after every crawl, and at least this often
 JOBS_TABLE = "apscheduler_jobs"
 CRAWL_EXECUTOR, POST_EXECUTOR = "crawls", "post"
@@ -91,16 +92,32 @@ def build_trigger(outlet: Outlet, settings: Settings, tz, file: str | Path = "ou
     with up to settings.daemon.jitter seconds of random delay."""
     if outlet.cron:
         try:
-            fields = outlet.cron.split()
-            if len(fields) != 5:
-                raise ValueError(f"expected 5 fields, got {len(fields)}")
-            fields[4] = crontab_weekdays(fields[4])
-            return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
+            return crontab_trigger(outlet.cron, tz)
         except ValueError as exc:
             raise ConfigError(file, f"outlet '{outlet.name}' field 'cron'",
                               f"{outlet.cron!r} is not a crontab expression: {exc}",
                               "five fields: minute hour day-of-month month day-of-week, e.g. '*/30 * * * *'") from None
     return IntervalTrigger(seconds=outlet.interval, jitter=settings.daemon.jitter or None, timezone=tz)
+
+
+def crontab_trigger(expression: str, tz) -> CronTrigger:
+    """Crontab syntax (0 or 7 = Sunday) in the scheduler's time zone; ValueError if it is not that."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 fields, got {len(fields)}")
+    fields[4] = crontab_weekdays(fields[4])
+    return CronTrigger.from_crontab(" ".join(fields), timezone=tz)
+
+
+def digest_trigger(settings: Settings, tz, file: str | Path = "settings.yaml") -> CronTrigger | None:
+    """When the daemon sends the digest (settings.digest.schedule), or None for never."""
+    if not settings.digest.schedule:
+        return None
+    try:
+        return crontab_trigger(settings.digest.schedule, tz)
+    except ValueError as exc:
+        raise ConfigError(file, "field 'digest.schedule'", f"{settings.digest.schedule!r} is not a crontab "
+                          f"expression: {exc}", "e.g. '0 8 * * 1' for Mondays at 08:00") from None
 
 
 def trigger_key(trigger: BaseTrigger) -> str:
@@ -196,6 +213,7 @@ class Daemon:
         self.outlets = load_outlets(self.config_dir)  # a bad config fails here, before anything starts
         self.settings = load_settings(self.config_dir)
         plan_jobs(self.outlets, self.settings, tz or timezone.utc, self.outlets_file)
+        digest_trigger(self.settings, tz or timezone.utc, Path(self.config_dir) / "settings.yaml")
         self.workers = workers
         self.engine = make_engine(db_url)
         self.scheduler = BlockingScheduler(
@@ -243,6 +261,7 @@ class Daemon:
             changes = self.sync_jobs(self.outlets, self.settings)
             self._log_schedule(changes)
             self.add_post_crawl_job()
+            self.schedule_digest(self.settings)
         except Exception:
             log.exception("the daemon could not start its schedule")
             self.exit_code = 1
@@ -308,6 +327,19 @@ class Daemon:
                                max_instances=2, coalesce=True, misfire_grace_time=None,
                                next_run_time=datetime.now(timezone.utc))
 
+    def schedule_digest(self, settings: Settings) -> None:
+        """The digest job (memory store, rebuilt at each start) when settings.yaml sets digest.schedule."""
+        trigger = digest_trigger(settings, self.scheduler.timezone)
+        if trigger is None:
+            if self.scheduler.get_job(DIGEST_JOB_ID, jobstore=MEMORY):
+                self.scheduler.remove_job(DIGEST_JOB_ID, jobstore=MEMORY)
+            return
+        job = self.scheduler.add_job(jobs.send_digest, trigger, args=[self.config_dir, self.db_url], id=DIGEST_JOB_ID,
+                                     name="digest", replace_existing=True, jobstore=MEMORY, coalesce=True,
+                                     max_instances=1, misfire_grace_time=settings.daemon.misfire_grace)
+        log.info("  digest: %s (%s), next run %s", settings.digest.schedule, _every(trigger),
+                 when(job.next_run_time, datetime.now(timezone.utc)))
+
     def nudge_post_crawl(self) -> None:
         try:
             self.scheduler.modify_job(POST_JOB_ID, jobstore=MEMORY, next_run_time=datetime.now(timezone.utc))
@@ -322,6 +354,11 @@ class Daemon:
                 log.error("post-crawl failed: %s", event.exception)
             else:
                 log.info("post-crawl: %s", ", ".join(f"{k} {v}" for k, v in (event.retval or {}).items()) or "no steps")
+        elif event.job_id == DIGEST_JOB_ID:
+            if event.exception is not None:
+                log.error("digest failed: %s", event.exception)
+            else:
+                (log.warning if event.retval.get("failed") else log.info)(jobs.describe_digest(event.retval))
 
     def _crawl_done(self, event: JobExecutionEvent) -> None:
         name = event.job_id.removeprefix(JOB_PREFIX)
@@ -391,7 +428,9 @@ class Daemon:
                 return False
             try:
                 outlets, settings = load_outlets(self.config_dir), load_settings(self.config_dir)
+                digest_trigger(settings, self.scheduler.timezone, Path(self.config_dir) / "settings.yaml")
                 changes = self.sync_jobs(outlets, settings)
+                self.schedule_digest(settings)
             except ConfigError as exc:
                 log.error("configuration not reloaded, keeping the current schedule: %s", exc)
                 return False

@@ -278,6 +278,24 @@ def deliver_alerts(ctx: StepContext) -> str | None:
 POST_CRAWL_STEPS: list[Step] = [deliver_alerts]
 
 
+def send_digest(config: str, db: str) -> dict:
+    """The daemon's digest job: the last settings.digest.since, sent through the alert sinks."""
+    from scheduler.digest import scheduled_digest
+
+    engine = make_engine(db)
+    try:
+        digest, report = scheduled_digest(engine, config)
+    finally:
+        engine.dispose()
+    return {"title": digest.title, "sent": [d.sink for d in report.sent],
+            "failed": [f"{d.sink}: {d.error}" for d in report.failed]}
+
+
+def describe_digest(result: dict) -> str:
+    text = f"digest {result['title']!r}: sent to {', '.join(result['sent']) or 'no sink'}"
+    return text + (f"; failed: {'; '.join(result['failed'])}" if result["failed"] else "")
+
+
 def post_crawl(config: str, db: str) -> dict[str, str]:
     """Run every post-crawl step in order; a failing step is logged and the next one still runs."""
     engine = make_engine(db)

@@ -237,3 +237,16 @@ class Alert(Base):
     delivered: Mapped[dict[str, Any] | None]  # sink id -> ISO time delivered
     sent_at: Mapped[datetime | None]
     claimed_until: Mapped[datetime | None]  # a delivery in progress holds the alert until then
+
+
+# --- reference data --------------------------------------------------------------------------------
+
+class Place(Base):
+    """Where a place named by the gazetteer or the detector lies (approximately), for the web view's map.
+    A copy of places.yaml (`storage.places.sync_places`); a place named elsewhere but absent here has
+    no coordinates, and the web view lists it instead of guessing."""
+    __tablename__ = "places"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(30))  # sea | strait | bay | gulf | ocean | region | city | port | range | lake

@@ -123,3 +123,24 @@ def run_drillwatch(*args: str, db: str, server: DemoServer | None = None, config
 def crawl_demo(db: str, server: DemoServer, *outlets: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """`drillwatch crawl` over the demo outlets served by `server`."""
     return run_drillwatch("crawl", *outlets, "--json", *extra, db=db, server=server, config=DEMO_DIR)
+
+
+class CrawledDemo:
+    """The demo outlets served on loopback and crawled once into a SQLite file (`path`, `url`)."""
+
+    def __init__(self, path: Path, server: DemoServer):
+        self.path, self.url, self.server = path, f"sqlite:///{path}", server
+
+
+@pytest.fixture(scope="module")
+def crawled_demo(tmp_path_factory):
+    """Shared by a module's tests, which must not change it (copy the file to change it); the demo
+    server stays up for the module, so a second crawl of the same URLs finds nothing new."""
+    root = tmp_path_factory.mktemp("crawled-demo")
+    shutil.copytree(SITES_DIR, root / "sites")
+    server = DemoServer(root / "sites")
+    server.slow_seconds = 6
+    with server:
+        demo = CrawledDemo(root / "drillwatch.db", server)
+        crawl_demo(demo.url, server)
+        yield demo

@@ -150,7 +150,10 @@ def test_every_saved_query_runs_on_a_fresh_database(news_db):
         conn.execute("update exercise_instances set first_seen_at = '2024-07-01 00:00:00.000000' "
                      "where key = 'joint-sea-2024'")
         for name, query in queries.items():
-            conn.execute(query["sql"], {"q": "warships"}).fetchall()
+            conn.execute(query["sql"], {"q": "warships", "place": "Sea of Japan"}).fetchall()
+        for name, chart in datasette_metadata()["plugins"]["datasette-dashboards"]["exercises"]["charts"].items():
+            if "query" in chart:
+                assert conn.execute(chart["query"]).fetchall() is not None, name
         new = conn.execute(queries["new_exercises_this_week"]["sql"]).fetchall()
     assert [row[1] for row in new] == ["Joint air patrol July 2024"]
 
