@@ -1,8 +1,13 @@
 """Crawl-run recording through Scrapy signals: a run row at spider_opened, errors as they happen,
-counts at spider_closed. A run that never closes (killed process) is closed later by the daemon."""
+counts at spider_closed and, while the crawl runs, at most every CHECKPOINT seconds. A run that never
+closes (its process was killed) is closed as `killed`, with its last counts, when the next crawl on this
+host starts (or by the daemon that started it)."""
 from __future__ import annotations
 
+import logging
 import os
+import socket
+import time
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -12,6 +17,8 @@ from storage import runs
 from storage.db import init_db, make_engine, session_scope
 
 OK_REASONS = {"finished", "closespider_pagecount", "closespider_itemcount"}
+CHECKPOINT = 2.0  # seconds between count updates of an open run
+log = logging.getLogger(__name__)
 
 
 class RunRecorder:
@@ -19,9 +26,12 @@ class RunRecorder:
         self.crawler, self.trigger = crawler, trigger
         self.engine = make_engine(db_url)
         self.run_id: int | None = None
+        self.last_checkpoint = time.monotonic()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.page_error, signal=page_error)
+        for progress in (signals.item_scraped, signals.item_dropped, signals.response_received):
+            crawler.signals.connect(self.progressed, signal=progress)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -32,9 +42,23 @@ class RunRecorder:
 
     def spider_opened(self, spider) -> None:
         init_db(self.engine)
+        host = socket.gethostname()
         with session_scope(self.engine) as session:
-            self.run_id = runs.start_run(session, spider.name, self.trigger, os.getpid()).id
+            for run in runs.close_dead_runs(session, host, process_alive):
+                log.warning("run %d of %s (pid %s) was left open by a crawl process that is gone; closed as "
+                            "killed", run.id, run.outlet, run.pid)
+            self.run_id = runs.start_run(session, spider.name, self.trigger, os.getpid(), host).id
         self.crawler.stats.set_value("drillwatch/run_id", self.run_id)
+        self.crawler.stats.set_value("drillwatch/host", host)
+
+    def progressed(self, *_args, **_kwargs) -> None:
+        """Keep the open run's counts current, so a crawl killed outright leaves them behind."""
+        now = time.monotonic()
+        if self.run_id is None or now - self.last_checkpoint < CHECKPOINT:
+            return
+        self.last_checkpoint = now
+        with session_scope(self.engine) as session:
+            runs.checkpoint(session, self.run_id, run_counts(self.crawler.stats.get_stats()))
 
     def page_error(self, spider, url: str, kind: str, message: str) -> None:
         with session_scope(self.engine) as session:
@@ -47,6 +71,16 @@ class RunRecorder:
             runs.finish_run(session, self.run_id, run_status(reason, counts, stats), counts,
                             finish_reason=reason, stats=_jsonable(stats))
         self.engine.dispose()
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def run_counts(stats: dict) -> dict:

@@ -24,7 +24,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 
 from config.schema import Outlet
 from crawler.items import PageItem
-from crawler.signals import page_error
+from crawler.signals import link_settled, page_error
 from crawler.text.urls import canonical_url
 from storage.articles import seen_among
 from storage.db import make_engine, session_scope
@@ -149,6 +149,7 @@ class OutletSpider(Spider):
         if not self._is_html(response):
             ctype = response.headers.get(b"Content-Type", b"?").decode("latin-1")
             self.report(response.url, "not_html", f"not an HTML page (Content-Type: {ctype})")
+            self.settle(response.request, response.url)
             return
         hints = response.meta.get("hints") or {}
         yield PageItem(
@@ -211,12 +212,19 @@ class OutletSpider(Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             self.report(request.url, f"http_{status}", f"HTTP {status}")
+            self.settle(request, failure.value.response.url)  # answered: asking again would get the same
         elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             self.report(request.url, "timeout", f"no answer within {request.meta.get('download_timeout')}s")
         elif failure.check(DNSLookupError, CannotResolveHostError):
             self.report(request.url, "dns", "host name does not resolve")
         else:
             self.report(request.url, "fetch", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+    def settle(self, request: Request, *urls: str) -> None:
+        """A new article link whose outcome is final without an article: remember it as seen."""
+        if request.meta.get("article") and not request.meta.get("revisit"):
+            self.crawler.signals.send_catch_log(link_settled, spider=self, urls=[
+                *request.meta.get("redirect_urls", ()), request.url, *urls])
 
     def report(self, url: str, kind: str, message: str) -> None:
         self.logger.warning("[%s] %s: %s (%s)", self.outlet.name, kind, message, url)
