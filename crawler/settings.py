@@ -22,6 +22,10 @@ RETRY_TIMES = _settings.crawl.retries
 CONCURRENT_REQUESTS = _settings.crawl.concurrent_requests
 CONCURRENT_REQUESTS_PER_DOMAIN = _settings.crawl.concurrent_per_domain
 DOWNLOAD_DELAY = _settings.crawl.download_delay
+# Pages get Scrapy's own limit; feeds and sitemaps carry theirs in meta["download_maxsize"] (the spider).
+DOWNLOAD_MAXSIZE = _settings.crawl.max_page_size
+DOWNLOAD_WARNSIZE = DOWNLOAD_MAXSIZE // 2
+DRILLWATCH_FEED_MAXSIZE = _settings.crawl.max_feed_size
 DRILLWATCH_BOILERPLATE_MIN_PAGES = _settings.extraction.boilerplate_min_pages
 DRILLWATCH_NEAR_DUPLICATE = _settings.dedup.near_duplicate
 DRILLWATCH_NUM_PERM = _settings.dedup.num_perm

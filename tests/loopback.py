@@ -107,7 +107,7 @@ def endless(site: Loopback, path: str, ctype: str = "text/html; charset=utf-8", 
         handler.send_header("Content-Type", ctype)
         handler.send_header("Transfer-Encoding", "chunked")
         handler.end_headers()
-        handler.wfile.write(b"<html><body>\n")
+        handler.wfile.write(b"d\r\n<html><body>\n\r\n")
         while True:
             handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             site.count_sent(path, len(piece))

@@ -18,14 +18,15 @@ import feedparser
 from lxml import etree
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
-from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError
+from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from config.schema import Outlet
+from config.schema import Outlet, format_size
 from crawler.items import PageItem
 from crawler.signals import link_settled, page_error
 from crawler.text.urls import canonical_url
+from crawler.xmlguard import declared_entity
 from storage.articles import seen_among
 from storage.db import make_engine, session_scope
 from storage.monitor import Revisit, due_among, due_revisits
@@ -61,9 +62,9 @@ class OutletSpider(Spider):
 
     async def start(self):
         for url in self.outlet.feeds:
-            yield Request(url, callback=self.parse_feed, errback=self.on_error, meta={"kind": "feed"})
+            yield Request(url, callback=self.parse_feed, errback=self.on_error, meta=self.feed_meta("feed"))
         for url in self.outlet.sitemaps:
-            yield Request(url, callback=self.parse_sitemap, errback=self.on_error, meta={"kind": "sitemap"})
+            yield Request(url, callback=self.parse_sitemap, errback=self.on_error, meta=self.feed_meta("sitemap"))
         for listing in self.outlet.listings:
             yield Request(listing.url, callback=self.parse_listing, errback=self.on_error,
                           meta={"kind": "listing", "listing": listing})
@@ -72,7 +73,17 @@ class OutletSpider(Spider):
 
     # --- entry points --------------------------------------------------------------------------
 
+    def feed_meta(self, kind: str) -> dict:
+        """Feeds and sitemaps have their own size limit (settings.yaml crawl.max_feed_size)."""
+        limit = self.settings.getint("DRILLWATCH_FEED_MAXSIZE", 20 * 1024 ** 2)
+        return {"kind": kind, "download_maxsize": limit, "download_warnsize": limit // 2}
+
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        entity = declared_entity(response.body)
+        if entity:
+            self.report(response.url, "bad_feed", f"the feed declares XML entities (<!ENTITY {entity} ...>): refused, "
+                                                  "as entity expansion can exhaust memory (a 'billion laughs' attack)")
+            return
         feed = feedparser.parse(response.body)
         if feed.bozo and not feed.entries:
             reason = getattr(feed, "bozo_exception", "no entries")
@@ -100,7 +111,7 @@ class OutletSpider(Spider):
         if root.tag == f"{SITEMAP_NS}sitemapindex":
             for loc in root.iter(f"{SITEMAP_NS}loc"):
                 yield Request(response.urljoin(loc.text.strip()), callback=self.parse_sitemap,
-                              errback=self.on_error, meta={"kind": "sitemap"})
+                              errback=self.on_error, meta=self.feed_meta("sitemap"))
             return
         found = {}
         for url_el in root.iter(f"{SITEMAP_NS}url"):
@@ -217,8 +228,18 @@ class OutletSpider(Spider):
             self.report(request.url, "timeout", f"no answer within {request.meta.get('download_timeout')}s")
         elif failure.check(DNSLookupError, CannotResolveHostError):
             self.report(request.url, "dns", "host name does not resolve")
+        elif failure.check(DownloadCancelledError) or (
+                failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value)):  # decompressed
+            self.report(request.url, "too_large", self.too_large_message(request))
+            self.settle(request)  # it would be as large next time
         else:
             self.report(request.url, "fetch", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+    def too_large_message(self, request: Request) -> str:
+        feed = request.meta.get("kind") in ("feed", "sitemap")
+        limit = request.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+        return (f"response larger than the {format_size(limit)} limit for {'feeds and sitemaps' if feed else 'pages'}"
+                f" (settings.yaml crawl.{'max_feed_size' if feed else 'max_page_size'}); download stopped")
 
     def settle(self, request: Request, *urls: str) -> None:
         """A new article link whose outcome is final without an article: remember it as seen."""
