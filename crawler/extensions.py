@@ -14,7 +14,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.signals import page_error
 from storage import runs
-from storage.db import init_db, make_engine, session_scope
+from storage.db import StorageError, init_db, make_engine, session_scope
 
 OK_REASONS = {"finished", "closespider_pagecount", "closespider_itemcount"}
 CHECKPOINT = 2.0  # seconds between count updates of an open run
@@ -30,6 +30,8 @@ class RunRecorder:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.page_error, signal=page_error)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
         for progress in (signals.item_scraped, signals.item_dropped, signals.response_received):
             crawler.signals.connect(self.progressed, signal=progress)
 
@@ -61,8 +63,25 @@ class RunRecorder:
             runs.checkpoint(session, self.run_id, run_counts(self.crawler.stats.get_stats()))
 
     def page_error(self, spider, url: str, kind: str, message: str) -> None:
+        """Every error of the run goes through here: counted (the run's error count and its error rows
+        agree), one line on stderr, one row."""
+        self.crawler.stats.inc_value(f"drillwatch/errors/{kind}")
+        log.warning("[%s] %s: %s (%s)", spider.name, kind, message, url)
         with session_scope(self.engine) as session:
             runs.add_error(session, self.run_id, spider.name, url, kind, message)
+
+    def spider_error(self, failure, response, spider) -> None:
+        """A callback raised: the rest of that page is lost, the crawl goes on."""
+        self.crawler.signals.send_catch_log(page_error, spider=spider, url=response.url, kind="callback_error",
+                                            message=f"could not process the page: {_describe(failure)}")
+
+    def item_error(self, item, response, spider, failure) -> None:
+        """A pipeline stage raised on an item (e.g. the database refused the write)."""
+        stored = isinstance(failure.value, StorageError)
+        self.crawler.signals.send_catch_log(
+            page_error, spider=spider, url=getattr(item, "url", None) or (response.url if response else None),
+            kind="store_failed" if stored else "item_error",
+            message=f"{'not stored' if stored else 'not processed'}: {_describe(failure)}")
 
     def spider_closed(self, spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
@@ -71,6 +90,11 @@ class RunRecorder:
             runs.finish_run(session, self.run_id, run_status(reason, counts, stats), counts,
                             finish_reason=reason, stats=_jsonable(stats))
         self.engine.dispose()
+
+
+def _describe(failure) -> str:
+    text = str(failure.value).strip().splitlines()
+    return f"{failure.type.__name__}: {text[0]}" if text else failure.type.__name__
 
 
 def process_alive(pid: int) -> bool:

@@ -90,11 +90,17 @@ class OutletSpider(Spider):
             self.report(response.url, "bad_feed", f"not a usable RSS/Atom feed: {reason}")
             return
         self.crawler.stats.inc_value("drillwatch/entry_points_ok")
-        entries = {response.urljoin(e["link"]): e for e in feed.entries if e.get("link")}
+        entries = {}
+        for entry in feed.entries:
+            try:  # one bad entry is recorded and skipped; the others go on
+                if entry.get("link"):
+                    entries[response.urljoin(entry["link"])] = entry
+            except ValueError as exc:
+                self.report(entry["link"], "bad_entry", f"feed entry skipped, its link is not a URL: {exc}")
         new = set(self.new_links(entries))
         due = self.due_entries(set(entries) - new) if self.outlet.feed_content else set()
         for link, entry in entries.items():
-            hints = self._feed_hints(entry)
+            hints = self._feed_hints(link, entry)
             content = self._feed_content(entry)
             if self.outlet.feed_content and content and (link in new or link in due):
                 yield self._feed_item(link, content, hints)
@@ -110,8 +116,9 @@ class OutletSpider(Spider):
         self.crawler.stats.inc_value("drillwatch/entry_points_ok")
         if root.tag == f"{SITEMAP_NS}sitemapindex":
             for loc in root.iter(f"{SITEMAP_NS}loc"):
-                yield Request(response.urljoin(loc.text.strip()), callback=self.parse_sitemap,
-                              errback=self.on_error, meta=self.feed_meta("sitemap"))
+                if (loc.text or "").strip():
+                    yield Request(response.urljoin(loc.text.strip()), callback=self.parse_sitemap,
+                                  errback=self.on_error, meta=self.feed_meta("sitemap"))
             return
         found = {}
         for url_el in root.iter(f"{SITEMAP_NS}url"):
@@ -132,7 +139,10 @@ class OutletSpider(Spider):
         links_re, next_re = re.compile(listing.links), re.compile(listing.next) if listing.next else None
         articles = []
         for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip()).split("#")[0]
+            try:
+                url = response.urljoin(href.strip()).split("#")[0]
+            except ValueError:  # not a URL (e.g. "http://[::1"): not a link we could follow either
+                continue
             if links_re.search(url):
                 articles.append(url)
             elif next_re and next_re.search(url):
@@ -248,8 +258,7 @@ class OutletSpider(Spider):
                 *request.meta.get("redirect_urls", ()), request.url, *urls])
 
     def report(self, url: str, kind: str, message: str) -> None:
-        self.logger.warning("[%s] %s: %s (%s)", self.outlet.name, kind, message, url)
-        self.crawler.stats.inc_value(f"drillwatch/errors/{kind}")
+        """An error of this run: counted, logged in one line and stored by the RunRecorder."""
         self.crawler.signals.send_catch_log(page_error, spider=self, url=url, kind=kind, message=message)
 
     # --- helpers ------------------------------------------------------------------------------
@@ -259,10 +268,15 @@ class OutletSpider(Spider):
         ctype = response.headers.get(b"Content-Type", b"").lower()
         return isinstance(response, TextResponse) and (not ctype or ctype.startswith(HTML_TYPES))
 
-    @staticmethod
-    def _feed_hints(entry) -> dict:
+    def _feed_hints(self, link: str, entry) -> dict:
         parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+        try:
+            published = datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+        except (ValueError, OverflowError) as exc:  # e.g. year 0 once feedparser applied the time zone
+            raw = entry.get("published") or entry.get("updated")
+            self.report(link, "bad_date", f"the feed gives this entry an impossible date ({raw!r}: {exc}); "
+                                          "fetched without it")
+            published = None
         return {"title": entry.get("title"), "published": published, "author": entry.get("author")}
 
     @staticmethod
