@@ -9,6 +9,7 @@ full-content feed re-extracts a seen entry only when its article is due.
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import datetime, timezone
 from html import escape
 from typing import Any, Iterator
@@ -25,6 +26,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 from config.schema import Outlet, format_size
 from crawler.items import PageItem
 from crawler.signals import link_settled, page_error
+from crawler.text.encoding import decode_page
 from crawler.text.urls import canonical_url
 from crawler.xmlguard import declared_entity
 from storage.articles import seen_among
@@ -34,6 +36,8 @@ from storage.monitor import Revisit, due_among, due_revisits
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 HTML_TYPES = (b"text/html", b"application/xhtml")
+GZIP_MAGIC = b"\x1f\x8b"
+DEFAULT_MAXSIZE = 20 * 1024 ** 2
 
 
 def utcnow() -> datetime:
@@ -108,8 +112,18 @@ class OutletSpider(Spider):
                 yield self.article_request(link, hints)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        body = response.body
+        if body[:2] == GZIP_MAGIC:  # a .xml.gz file (a Content-Encoding: gzip one is already inflated)
+            try:
+                body = gunzip_strict(body, response.meta.get("download_maxsize") or DEFAULT_MAXSIZE)
+            except OverflowError:
+                self.report(response.url, "too_large", self.too_large_message(response.request))
+                return
+            except zlib.error as exc:
+                self.report(response.url, "bad_sitemap", f"the sitemap is a corrupt gzip file: {exc}")
+                return
         try:
-            root = etree.fromstring(response.body, parser=etree.XMLParser(resolve_entities=False, recover=False))
+            root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, recover=False))
         except etree.XMLSyntaxError as exc:
             self.report(response.url, "bad_sitemap", f"not a valid XML sitemap: {exc}")
             return
@@ -173,9 +187,14 @@ class OutletSpider(Spider):
             self.settle(response.request, response.url)
             return
         hints = response.meta.get("hints") or {}
+        html, encoding, redetected = decode_page(response.body, response.encoding)
+        if redetected:  # the page lied about its charset: read by its bytes
+            self.logger.info("[%s] %s declares %s but its bytes are %s", self.outlet.name, response.url,
+                             response.encoding, encoding)
+            self.crawler.stats.inc_value("drillwatch/encoding/redetected")
         yield PageItem(
             outlet=self.outlet.name, url=response.request.meta.get("redirect_urls", [response.url])[0],
-            final_url=response.url, html=response.text, fetched_at=utcnow(), status=response.status,
+            final_url=response.url, html=html, fetched_at=utcnow(), status=response.status,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
             hint_title=hints.get("title"), hint_published=hints.get("published"),
             hint_author=hints.get("author"),
@@ -293,6 +312,18 @@ class OutletSpider(Spider):
         return PageItem(outlet=self.outlet.name, url=link, final_url=link, html=html, fetched_at=utcnow(),
                         source="feed", hint_title=hints.get("title"), hint_published=hints.get("published"),
                         hint_author=hints.get("author"))
+
+
+def gunzip_strict(data: bytes, limit: int) -> bytes:
+    """Inflate a gzip file whole or not at all (Scrapy's gunzip keeps what a corrupt file yields, which
+    then fails as XML): zlib.error when corrupt or cut short, OverflowError past `limit` bytes."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise OverflowError(f"inflates to more than {limit} bytes")
+    if not inflater.eof:
+        raise zlib.error("the file is cut short")
+    return out
 
 
 def _header(response: Response, name: bytes) -> str | None:
