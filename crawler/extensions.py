@@ -10,7 +10,7 @@ import socket
 import time
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CloseSpider, NotConfigured
 
 from crawler.signals import page_error
 from storage import runs
@@ -26,6 +26,7 @@ class RunRecorder:
         self.crawler, self.trigger = crawler, trigger
         self.engine = make_engine(db_url)
         self.run_id: int | None = None
+        self.pending: list[tuple] = []  # errors the database refused (locked): written with the next ones
         self.last_checkpoint = time.monotonic()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -43,13 +44,20 @@ class RunRecorder:
         return cls(crawler, db_url, crawler.settings.get("DRILLWATCH_TRIGGER", "manual"))
 
     def spider_opened(self, spider) -> None:
-        init_db(self.engine)
+        """No crawl without its run row: if the database refuses it (locked), the spider is closed at once
+        and crawler.run.crawl reports the outlet as not crawled."""
         host = socket.gethostname()
-        with session_scope(self.engine) as session:
-            for run in runs.close_dead_runs(session, host, process_alive):
-                log.warning("run %d of %s (pid %s) was left open by a crawl process that is gone; closed as "
-                            "killed", run.id, run.outlet, run.pid)
-            self.run_id = runs.start_run(session, spider.name, self.trigger, os.getpid(), host).id
+        try:
+            init_db(self.engine)
+            with session_scope(self.engine) as session:
+                for run in runs.close_dead_runs(session, host, process_alive):
+                    log.warning("run %d of %s (pid %s) was left open by a crawl process that is gone; closed "
+                                "as killed", run.id, run.outlet, run.pid)
+                self.run_id = runs.start_run(session, spider.name, self.trigger, os.getpid(), host).id
+        except StorageError as exc:
+            self.crawler.stats.set_value("drillwatch/run_error", str(exc))
+            log.error("[%s] crawl not started, its run could not be recorded: %s", spider.name, exc)
+            raise CloseSpider("run_not_recorded") from None
         self.crawler.stats.set_value("drillwatch/run_id", self.run_id)
         self.crawler.stats.set_value("drillwatch/host", host)
 
@@ -59,16 +67,31 @@ class RunRecorder:
         if self.run_id is None or now - self.last_checkpoint < CHECKPOINT:
             return
         self.last_checkpoint = now
-        with session_scope(self.engine) as session:
-            runs.checkpoint(session, self.run_id, run_counts(self.crawler.stats.get_stats()))
+        try:
+            with session_scope(self.engine) as session:
+                runs.checkpoint(session, self.run_id, run_counts(self.crawler.stats.get_stats()))
+        except StorageError:
+            pass  # the next checkpoint or the close writes them
 
     def page_error(self, spider, url: str, kind: str, message: str) -> None:
         """Every error of the run goes through here: counted (the run's error count and its error rows
         agree), one line on stderr, one row."""
         self.crawler.stats.inc_value(f"drillwatch/errors/{kind}")
         log.warning("[%s] %s: %s (%s)", spider.name, kind, message, url)
-        with session_scope(self.engine) as session:
-            runs.add_error(session, self.run_id, spider.name, url, kind, message)
+        if self.run_id is not None:
+            self.pending.append((spider.name, url, kind, message))
+            self.write_errors()
+
+    def write_errors(self) -> bool:
+        try:
+            with session_scope(self.engine) as session:
+                for error in self.pending:
+                    runs.add_error(session, self.run_id, *error)
+        except StorageError as exc:
+            log.warning("%d error(s) of run %d kept for later: %s", len(self.pending), self.run_id, exc)
+            return False
+        self.pending = []
+        return True
 
     def spider_error(self, failure, response, spider) -> None:
         """A callback raised: the rest of that page is lost, the crawl goes on."""
@@ -84,12 +107,23 @@ class RunRecorder:
             message=f"{'not stored' if stored else 'not processed'}: {_describe(failure)}")
 
     def spider_closed(self, spider, reason: str) -> None:
+        if self.run_id is None:
+            self.engine.dispose()
+            return
         stats = self.crawler.stats.get_stats()
         counts = run_counts(stats)
-        with session_scope(self.engine) as session:
-            runs.finish_run(session, self.run_id, run_status(reason, counts, stats), counts,
-                            finish_reason=reason, stats=_jsonable(stats))
-        self.engine.dispose()
+        try:
+            with session_scope(self.engine) as session:
+                for error in self.pending:
+                    runs.add_error(session, self.run_id, *error)
+                runs.finish_run(session, self.run_id, run_status(reason, counts, stats), counts,
+                                finish_reason=reason, stats=_jsonable(stats))
+        except StorageError as exc:
+            self.crawler.stats.set_value("drillwatch/run_error", str(exc))
+            log.error("[%s] run %d could not be closed (the next crawl closes it as killed): %s",
+                      spider.name, self.run_id, exc)
+        finally:
+            self.engine.dispose()
 
 
 def _describe(failure) -> str:
