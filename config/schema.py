@@ -61,7 +61,19 @@ def check_regex(value: str) -> str:
     return value
 
 
+# host (and its subdomains), host:port or http(s)://host[:port]; crawler.origins applies them
+DOMAIN_RE = re.compile(r"^(?:(?P<scheme>https?)://)?(?P<host>[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::(?P<port>\d{1,5}))?/?$",
+                       re.IGNORECASE)
+
+
+def check_domain(entry: str) -> str:
+    if not DOMAIN_RE.match(entry.strip()):
+        raise ValueError(f"{entry!r} is not a domain; write host, host:port or http(s)://host[:port]")
+    return entry.strip()
+
+
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+Domain = Annotated[str, AfterValidator(check_domain)]
 Regex = Annotated[str, AfterValidator(check_regex)]
 
 
@@ -74,7 +86,7 @@ class Listing(Strict):
 class Outlet(Strict):
     name: str = Field(pattern=NAME_RE)
     title: str | None = None
-    domains: tuple[str, ...] = Field(min_length=1)
+    domains: tuple[Domain, ...] = Field(min_length=1)
     language: str = "en"
     feeds: tuple[HttpUrl, ...] = ()
     feed_content: bool = False

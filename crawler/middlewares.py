@@ -1,4 +1,9 @@
-"""Downloader middleware for change monitoring and link memory.
+"""Downloader middlewares: where an outlet may go (OriginOffsiteMiddleware), change monitoring and link
+memory (RevisitMiddleware).
+
+* Offsite: Scrapy's OffsiteMiddleware matches host names only; ours matches scheme, host and port as the
+  outlet's `domains` say (crawler.origins) and refuses every scheme but http(s), for each request and
+  redirect before it is downloaded.
 
 * Revisits (meta["revisit"], made by the spider from the revisit schedule) go out as conditional requests
   (If-None-Match / If-Modified-Since from the stored ETag / Last-Modified). Any answer moves the article's
@@ -16,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.pipelines.store import revisit_schedule
@@ -23,6 +29,12 @@ from crawler.signals import link_settled
 from storage.articles import remember_links, seen_among
 from storage.db import init_db, make_engine, session_scope
 from storage.monitor import record_visit
+
+
+class OriginOffsiteMiddleware(OffsiteMiddleware):
+    def should_follow(self, request, spider) -> bool:
+        allows = getattr(spider, "allows", None)
+        return allows(request.url) if allows else super().should_follow(request, spider)
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:

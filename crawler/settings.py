@@ -49,8 +49,12 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.OriginOffsiteMiddleware": 50,   # scheme, host and port (crawler.origins)
     "crawler.middlewares.RevisitMiddleware": 590,
 }
+# Only http(s) is fetched: no FTP, S3, local files or data: URLs whatever a page links to.
+DOWNLOAD_HANDLERS = {"ftp": None, "s3": None, "file": None, "data": None}
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
     "crawler.pipelines.StorePipeline": 300,

@@ -13,7 +13,6 @@ import zlib
 from datetime import datetime, timezone
 from html import escape
 from typing import Any, Iterator
-from urllib.parse import urlparse
 
 import feedparser
 from lxml import etree
@@ -23,7 +22,8 @@ from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, Do
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from config.schema import Outlet, format_size
+from config.schema import DOMAIN_RE, Outlet, format_size
+from crawler.origins import Origin, origins, url_allowed
 from crawler.items import PageItem
 from crawler.signals import link_settled, page_error
 from crawler.text.encoding import decode_page
@@ -49,7 +49,9 @@ def spider_class_for(outlet: Outlet) -> type["OutletSpider"]:
     attrs = {
         "name": outlet.name,
         "outlet": outlet,
-        "allowed_domains": list(outlet.domains),
+        "origins": origins(outlet.domains, outlet.start_urls),
+        # host names only, for Scrapy components that read them; OriginOffsiteMiddleware uses `allows`
+        "allowed_domains": sorted({DOMAIN_RE.match(d)["host"].strip("[]") for d in outlet.domains}),
         "custom_settings": {"CLOSESPIDER_PAGECOUNT": outlet.max_pages},
     }
     return type(f"{outlet.name.title().replace('-', '').replace('_', '')}Spider", (OutletSpider,), attrs)
@@ -57,12 +59,17 @@ def spider_class_for(outlet: Outlet) -> type["OutletSpider"]:
 
 class OutletSpider(Spider):
     outlet: Outlet
+    origins: tuple[Origin, ...] = ()
     _engine = None
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
-        host = urlparse(request.url).hostname or ""
-        return any(host == d or host.endswith("." + d) for d in cls.outlet.domains)
+        return cls.allows(request.url)
+
+    @classmethod
+    def allows(cls, url: str) -> bool:
+        """An http(s) URL on the scheme, host and port the outlet's `domains` allow."""
+        return url_allowed(url, cls.origins)
 
     async def start(self):
         for url in self.outlet.feeds:
