@@ -92,4 +92,4 @@ outlets:
     engine.dispose()
     assert stored == [f"{allowed.url}/a1.html"]
     assert other_hits == 0 and ftp.connections == 0
-    assert row["status"] == "ok"
+    assert row["status"] == "ok" and row["error_kinds"] == [], row

@@ -269,7 +269,9 @@ class OutletSpider(Spider):
             self.report(request.url, "too_large", self.too_large_message(request))
             self.settle(request)  # it would be as large next time
         else:
-            self.report(request.url, "fetch", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+            detail = failure.getErrorMessage().strip()
+            self.report(request.url, "fetch", f"{failure.type.__name__}: {detail}" if detail else
+                        f"{failure.type.__name__} (no details given)")
 
     def too_large_message(self, request: Request) -> str:
         feed = request.meta.get("kind") in ("feed", "sitemap")
