@@ -85,3 +85,34 @@ def test_dropped_items_are_dumped_only_with_verbose(tmp_path):
     assert "Dropped: no article text on" in proc.stderr
     assert f"url='{site.url}/empty.html'" in proc.stderr  # the item, but not its page
     assert "Subscribe to read" not in proc.stderr
+
+
+def test_an_exception_in_any_callback_is_an_error_of_the_run_with_outlet_url_and_kind(tmp_path):
+    """Through Scrapy's own spider_error signal, on a real crawler and database (no crawl needed)."""
+    from scrapy import Spider, signals
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+    from twisted.python.failure import Failure
+
+    from crawler.extensions import RunRecorder
+
+    db = f"sqlite:///{tmp_path / 'drillwatch.db'}"
+    crawler = get_crawler(settings_dict={"DRILLWATCH_DB": db})
+    recorder = RunRecorder.from_crawler(crawler)  # noqa: F841 (signals hold weak references)
+    spider = Spider("feedy")
+    crawler.signals.send_catch_log(signals.spider_opened, spider=spider)
+    try:
+        {}["title"]
+    except KeyError:
+        failure = Failure()
+    crawler.signals.send_catch_log(signals.spider_error, failure=failure, spider=spider,
+                                   response=HtmlResponse("http://127.0.0.1/x.html", body=b"<html></html>"))
+    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
+    engine = make_engine(db)
+    with session_scope(engine) as session:
+        errors = [(e.outlet, e.url, e.kind, e.message) for e in session.scalars(select(CrawlError))]
+        run = session.scalars(select(CrawlRun)).one()
+    engine.dispose()
+    assert errors == [("feedy", "http://127.0.0.1/x.html", "callback_error",
+                       "could not process the page: KeyError: 'title'")]
+    assert run.errors == 1

@@ -103,11 +103,9 @@ class OutletSpider(Spider):
         self.crawler.stats.inc_value("drillwatch/entry_points_ok")
         entries = {}
         for entry in feed.entries:
-            try:  # one bad entry is recorded and skipped; the others go on
-                if entry.get("link"):
-                    entries[response.urljoin(entry["link"])] = entry
-            except ValueError as exc:
-                self.report(entry["link"], "bad_entry", f"feed entry skipped, its link is not a URL: {exc}")
+            link = self._join(response, entry.get("link"), "feed")
+            if link:
+                entries[link] = entry
         new = set(self.new_links(entries))
         due = self.due_entries(set(entries) - new) if self.outlet.feed_content else set()
         for link, entry in entries.items():
@@ -137,15 +135,16 @@ class OutletSpider(Spider):
         self.crawler.stats.inc_value("drillwatch/entry_points_ok")
         if root.tag == f"{SITEMAP_NS}sitemapindex":
             for loc in root.iter(f"{SITEMAP_NS}loc"):
-                if (loc.text or "").strip():
-                    yield Request(response.urljoin(loc.text.strip()), callback=self.parse_sitemap,
-                                  errback=self.on_error, meta=self.feed_meta("sitemap"))
+                url = self._join(response, loc.text, "sitemap")
+                if url:
+                    yield Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                                  meta=self.feed_meta("sitemap"))
             return
         found = {}
         for url_el in root.iter(f"{SITEMAP_NS}url"):
-            loc = url_el.findtext(f"{SITEMAP_NS}loc")
+            loc = self._join(response, url_el.findtext(f"{SITEMAP_NS}loc"), "sitemap")
             if loc:
-                found[response.urljoin(loc.strip())] = {
+                found[loc] = {
                     "title": url_el.findtext(f".//{NEWS_NS}title"),
                     "published": _parse_date(url_el.findtext(f".//{NEWS_NS}publication_date"))}
         for link in self.new_links(found):
@@ -290,6 +289,18 @@ class OutletSpider(Spider):
         self.crawler.signals.send_catch_log(page_error, spider=self, url=url, kind=kind, message=message)
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _join(self, response: Response, link: str | None, where: str) -> str | None:
+        """The absolute URL of a feed or sitemap entry's link; one that is not a URL is recorded and
+        skipped (the entries after it go on)."""
+        link = (link or "").strip()
+        if not link:
+            return None
+        try:
+            return response.urljoin(link)
+        except ValueError as exc:
+            self.report(link, "bad_entry", f"{where} entry skipped, its link is not a URL: {exc}")
+            return None
 
     @staticmethod
     def _is_html(response: Response) -> bool:
