@@ -109,12 +109,19 @@ class OutletSpider(Spider):
         new = set(self.new_links(entries))
         due = self.due_entries(set(entries) - new) if self.outlet.feed_content else set()
         for link, entry in entries.items():
-            hints = self._feed_hints(link, entry)
-            content = self._feed_content(entry)
-            if self.outlet.feed_content and content and (link in new or link in due):
-                yield self._feed_item(link, content, hints)
-            elif link in new:
-                yield self.article_request(link, hints)
+            try:  # whatever is wrong with one entry, the entries after it go on
+                hints = self._feed_hints(link, entry)
+                content = self._feed_content(entry)
+                if self.outlet.feed_content and content and (link in new or link in due):
+                    out = self._feed_item(link, content, hints)
+                elif link in new:
+                    out = self.article_request(link, hints)
+                else:
+                    continue
+            except Exception as exc:  # noqa: BLE001 - feeds are arbitrary input; recorded, not raised
+                self.report(link, "bad_entry", f"feed entry skipped: {type(exc).__name__}: {exc}")
+                continue
+            yield out
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         body = response.body
