@@ -90,7 +90,9 @@ outlets:
     assert errors[f"{site.url}/endless.html"] == (
         "too_large", "response larger than the 1 MB limit for pages (settings.yaml crawl.max_page_size); "
                      "download stopped")
-    assert MB <= endless_sent < 4 * MB  # cut at the limit, not read to Scrapy's 1 GB default
+    # cut at the limit, not read to Scrapy's 1 GB default (the server's count also holds what sat in the
+    # loopback socket buffers, a few MB, when the crawler hung up)
+    assert MB <= endless_sent < 20 * MB
     assert errors[f"{site.url}/big.html"][0] == "too_large"
     assert errors[f"{site.url}/hugefeed.xml"] == (
         "too_large", "response larger than the 2 MB limit for feeds and sitemaps (settings.yaml "
