@@ -49,8 +49,8 @@ def count(engine, query) -> int:
         return session.scalar(query)
 
 
-def test_sigkill_mid_crawl_then_a_second_crawl_stores_every_article_once(tmp_path):
-    db = f"sqlite:///{tmp_path / 'drillwatch.db'}"
+def test_sigkill_mid_crawl_then_a_second_crawl_stores_every_article_once(tmp_path, db_url):
+    db = db_url
     engine = make_engine(db)
     init_db(engine)
     with slow_outlet(tmp_path) as site:
