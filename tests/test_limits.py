@@ -82,7 +82,8 @@ outlets:
   max_page_size: 1MB
   max_feed_size: 2MB
 """)
-        rows = {r["outlet"]: r for r in json.loads(run_drillwatch("crawl", "--json", db=db, config=config).stdout)}
+        proc = run_drillwatch("crawl", "--json", db=db, config=config)
+        rows = {r["outlet"]: r for r in json.loads(proc.stdout)}
         time.sleep(0.5)  # the endless route notices the hang-up on its next write
         endless_sent = site.sent.get("/endless.html", 0)
 
@@ -103,6 +104,9 @@ outlets:
     assert rows["hostile"]["error_kinds"] == ["too_large"] and rows["hostile"]["errors"] == 2
     assert rows["bigfeed"]["status"] == "ok" and rows["bigfeed"]["new"] == 1
     assert rows["hugefeed"]["status"] == "failed" and rows["laughs"]["status"] == "failed"
+    # one line per refusal on stderr (Scrapy's own "larger than download max size" only with -v)
+    assert [line for line in proc.stderr.splitlines() if "endless.html" in line and "max size" in line] == []
+    assert len([line for line in proc.stderr.splitlines() if "too_large:" in line]) == 3
 
 
 def test_size_settings_accept_units_and_reject_nonsense(tmp_path):
