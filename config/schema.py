@@ -11,6 +11,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 NAME_RE = r"^[a-z0-9][a-z0-9_-]*$"
 DURATION_RE = re.compile(r"^(\d+)\s*([smhd])$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMG]?B)$", re.IGNORECASE)
+SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}
 
 
 class Strict(BaseModel):
@@ -27,6 +29,24 @@ def parse_duration(value: int | float | str) -> int:
     return int(match.group(1)) * UNITS[match.group(2)]
 
 
+def parse_size(value: int | str) -> int:
+    """'10MB' -> 10485760 (binary units: 1 KB = 1024 B); a bare number is bytes."""
+    if isinstance(value, int):
+        return value
+    match = SIZE_RE.match(str(value).strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a size; write e.g. 512KB, 10MB or 1GB")
+    return int(float(match.group(1)) * SIZE_UNITS[match.group(2).upper()])
+
+
+def format_size(size: int) -> str:
+    """10485760 -> '10 MB' (for messages)."""
+    for unit in ("GB", "MB", "KB"):
+        if size >= SIZE_UNITS[unit]:
+            return f"{size / SIZE_UNITS[unit]:g} {unit}"
+    return f"{size} B"
+
+
 def check_http_url(url: str) -> str:
     if not re.match(r"^https?://[^/\s]+", url):
         raise ValueError(f"{url!r} is not an http(s) URL")
@@ -41,7 +61,19 @@ def check_regex(value: str) -> str:
     return value
 
 
+# host (and its subdomains), host:port or http(s)://host[:port]; crawler.origins applies them
+DOMAIN_RE = re.compile(r"^(?:(?P<scheme>https?)://)?(?P<host>[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::(?P<port>\d{1,5}))?/?$",
+                       re.IGNORECASE)
+
+
+def check_domain(entry: str) -> str:
+    if not DOMAIN_RE.match(entry.strip()):
+        raise ValueError(f"{entry!r} is not a domain; write host, host:port or http(s)://host[:port]")
+    return entry.strip()
+
+
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+Domain = Annotated[str, AfterValidator(check_domain)]
 Regex = Annotated[str, AfterValidator(check_regex)]
 
 
@@ -54,7 +86,7 @@ class Listing(Strict):
 class Outlet(Strict):
     name: str = Field(pattern=NAME_RE)
     title: str | None = None
-    domains: tuple[str, ...] = Field(min_length=1)
+    domains: tuple[Domain, ...] = Field(min_length=1)
     language: str = "en"
     feeds: tuple[HttpUrl, ...] = ()
     feed_content: bool = False
@@ -101,6 +133,12 @@ class CrawlSettings(Strict):
     concurrent_per_domain: int = 8
     download_delay: float = 0.0
     obey_robots: bool = True
+    # Responses larger than these are cut off and recorded as too_large (a warning at half the size).
+    max_page_size: int = Field(default=10 * 1024 ** 2, ge=1024)   # article and listing pages
+    max_feed_size: int = Field(default=20 * 1024 ** 2, ge=1024)   # feeds and sitemaps
+
+    _sizes = field_validator("max_page_size", "max_feed_size", mode="before")(
+        classmethod(lambda cls, v: parse_size(v)))
 
 
 class ExtractionSettings(Strict):

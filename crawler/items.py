@@ -11,7 +11,7 @@ class PageItem:
     outlet: str
     url: str                       # the URL we asked for (the link)
     final_url: str                 # after redirects
-    html: str
+    html: str = field(repr=False)  # logs show the item, never the page
     fetched_at: datetime
     status: int = 200
     source: str = "page"           # page | feed (full-content feed entry, no page fetch)
@@ -21,7 +21,7 @@ class PageItem:
     hint_published: datetime | None = None
     hint_author: str | None = None
     # filled by the pipelines
-    article: Any = None            # crawler.text.extract.Article
+    article: Any = field(default=None, repr=False)  # crawler.text.extract.Article
     relevance: Any = None          # crawler.text.relevance.Relevance
     mentions: list[Any] = field(default_factory=list)
     content_hash: str | None = None  # fingerprint and MinHash signature, computed with the analysis

@@ -1,25 +1,40 @@
-"""Downloader middleware for change monitoring and link memory.
+"""Downloader middlewares: where an outlet may go (OriginOffsiteMiddleware), change monitoring and link
+memory (RevisitMiddleware).
+
+* Offsite: Scrapy's OffsiteMiddleware matches host names only; ours matches scheme, host and port as the
+  outlet's `domains` say (crawler.origins) and refuses every scheme but http(s), for each request and
+  redirect before it is downloaded.
 
 * Revisits (meta["revisit"], made by the spider from the revisit schedule) go out as conditional requests
   (If-None-Match / If-Modified-Since from the stored ETag / Last-Modified). Any answer moves the article's
   schedule on; a 304 ends there (the spider's callback ignores it: nothing to extract).
-* Every answered article link is remembered (seen_urls), even when no article comes of it (404, PDF), so
-  feeds and listings that repeat it for days do not make us fetch it again (written in batches of
-  FLUSH_EVERY and at the end of the crawl; a link with no answer, e.g. a timeout, is tried again next
-  time). The spider filters links in bulk before requesting them; `skip_seen` here catches single
-  requests made elsewhere.
+* An article link is remembered (seen_urls) only once its outcome is committed: a stored article's links
+  by the store, in the article's own transaction; a final verdict without an article (no article text,
+  not HTML, 404, too large: the link_settled signal) here, in batches of FLUSH_EVERY and at the end of
+  the crawl. So feeds and listings that repeat a link for days do not make us fetch it again, while a
+  crawl killed mid-way (SIGKILL) leaves nothing marked seen that was not settled: the next crawl fetches
+  what was in flight. A link with no answer (a timeout) is tried again next time. The spider filters
+  links in bulk before requesting them; `skip_seen` here catches single requests made elsewhere.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.pipelines.store import revisit_schedule
+from crawler.signals import link_settled
 from storage.articles import remember_links, seen_among
 from storage.db import init_db, make_engine, session_scope
 from storage.monitor import record_visit
+
+
+class OriginOffsiteMiddleware(OffsiteMiddleware):
+    def should_follow(self, request, spider) -> bool:
+        allows = getattr(spider, "allows", None)
+        return allows(request.url) if allows else super().should_follow(request, spider)
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -43,9 +58,10 @@ class RevisitMiddleware:
         self.crawler = crawler
         self.engine = make_engine(crawler.settings.get("DRILLWATCH_DB"))
         self.schedule = revisit_schedule(crawler.settings)
-        self.answered: list[str] = []
+        self.settled: list[str] = []
         init_db(self.engine)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.link_settled, signal=link_settled)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -70,14 +86,15 @@ class RevisitMiddleware:
                 record_visit(session, meta["article_id"], response.status, datetime.now(timezone.utc), self.schedule,
                              _header(response, b"ETag"), _header(response, b"Last-Modified"))
             self.crawler.stats.inc_value(f"drillwatch/revisits/{response.status}")
-        else:
-            self.answered += [*meta.get("redirect_urls", ()), request.url]
-            if len(self.answered) >= self.FLUSH_EVERY:
-                self.flush()
         return response
 
+    def link_settled(self, urls, spider=None) -> None:
+        self.settled += [u for u in urls if u]
+        if len(self.settled) >= self.FLUSH_EVERY:
+            self.flush()
+
     def flush(self) -> None:
-        urls, self.answered = self.answered, []
+        urls, self.settled = self.settled, []
         if urls:
             with session_scope(self.engine) as session:
                 remember_links(session, self.crawler.spider.outlet.name, urls)

@@ -14,7 +14,15 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from config.load import ENV_CONFIG, load_outlets
-from storage.db import ENV_DB, database_url
+from storage.db import ENV_DB, StorageError, database_url
+
+
+class RunsNotRecorded(StorageError):
+    """Some outlets were not crawled (or their runs not closed) because the database refused the run."""
+
+    def __init__(self, run_ids: list[int], problems: dict[str, str]):
+        self.run_ids, self.problems = run_ids, problems
+        super().__init__("; ".join(f"crawl of {name}: {why}" for name, why in problems.items()))
 
 
 def crawler_settings(config: str | None = None, db: str | None = None, trigger: str = "manual",
@@ -54,7 +62,19 @@ def crawl(names: list[str] | None = None, *, config: str | None = None, db: str 
             observe(crawler)
         process.crawl(crawler)
     process.start()
-    return [c.stats.get_value("drillwatch/run_id") for c in crawlers if c.stats.get_value("drillwatch/run_id")]
+    run_ids = [c.stats.get_value("drillwatch/run_id") for c in crawlers if c.stats.get_value("drillwatch/run_id")]
+    problems = {c.spidercls.name: _not_recorded(c.stats) for c in crawlers
+                if not c.stats.get_value("drillwatch/run_id") or c.stats.get_value("drillwatch/run_error")}
+    if problems:
+        raise RunsNotRecorded(run_ids, problems)
+    return run_ids
+
+
+def _not_recorded(stats) -> str:
+    error = stats.get_value("drillwatch/run_error")
+    if not stats.get_value("drillwatch/run_id"):
+        return f"not started, its run could not be recorded: {error or 'see the log above'}"
+    return f"its run could not be closed: {error}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trigger", default="manual")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
-    run_ids = crawl(args.outlets, config=args.config, db=args.db, trigger=args.trigger, log_level=args.log_level)
+    try:
+        run_ids = crawl(args.outlets, config=args.config, db=args.db, trigger=args.trigger,
+                        log_level=args.log_level)
+    except RunsNotRecorded as exc:
+        print(" ".join(map(str, exc.run_ids)))
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     print(" ".join(map(str, run_ids)))
     return 0
 

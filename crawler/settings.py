@@ -22,6 +22,10 @@ RETRY_TIMES = _settings.crawl.retries
 CONCURRENT_REQUESTS = _settings.crawl.concurrent_requests
 CONCURRENT_REQUESTS_PER_DOMAIN = _settings.crawl.concurrent_per_domain
 DOWNLOAD_DELAY = _settings.crawl.download_delay
+# Pages get Scrapy's own limit; feeds and sitemaps carry theirs in meta["download_maxsize"] (the spider).
+DOWNLOAD_MAXSIZE = _settings.crawl.max_page_size
+DOWNLOAD_WARNSIZE = DOWNLOAD_MAXSIZE // 2
+DRILLWATCH_FEED_MAXSIZE = _settings.crawl.max_feed_size
 DRILLWATCH_BOILERPLATE_MIN_PAGES = _settings.extraction.boilerplate_min_pages
 DRILLWATCH_NEAR_DUPLICATE = _settings.dedup.near_duplicate
 DRILLWATCH_NUM_PERM = _settings.dedup.num_perm
@@ -40,12 +44,17 @@ DRILLWATCH_WORKERS = int(os.environ.get("DRILLWATCH_WORKERS", "-1"))
 CONCURRENT_ITEMS = 32
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = os.environ.get("DRILLWATCH_LOG_LEVEL", "INFO")
+LOG_FORMATTER = "crawler.logformatter.OneLineLogFormatter"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.OriginOffsiteMiddleware": 50,   # scheme, host and port (crawler.origins)
     "crawler.middlewares.RevisitMiddleware": 590,
 }
+# Only http(s) is fetched: no FTP, S3, local files or data: URLs whatever a page links to.
+DOWNLOAD_HANDLERS = {"ftp": None, "s3": None, "file": None, "data": None}
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
     "crawler.pipelines.StorePipeline": 300,

@@ -75,7 +75,14 @@ def crawl(ctx: Context, outlets, verbose, as_json):
     if unknown:
         fail(f"no such outlet: {', '.join(unknown)} (configured: {', '.join(sorted(configured))})")
     ctx.engine()
-    run_ids = run_crawl(ctx, list(outlets), "manual", ctx.config, verbose)
+    from crawler.run import RunsNotRecorded
+
+    try:
+        run_ids = run_crawl(ctx, list(outlets), "manual", ctx.config, verbose)
+    except RunsNotRecorded as exc:  # never a silent success: what ran is shown, then the error
+        if exc.run_ids:
+            summarise_runs(ctx, exc.run_ids, as_json, "crawl")
+        fail(str(exc))
     deliver_alerts(ctx, ctx.config)
     summarise_runs(ctx, run_ids, as_json, "crawl")
 

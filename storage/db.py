@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,11 +31,14 @@ def database_url(explicit: str | None = None) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+SQLITE_BUSY_TIMEOUT = 15.0  # seconds a writer waits out another's lock; `?timeout=N` on the URL changes it
+
+
+def _sqlite_pragmas(dbapi_conn, _record, timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
     # WAL lets readers (CLI, Datasette) work while a crawl writes; busy_timeout waits out short locks.
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -43,9 +47,10 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     url = database_url(url)
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": 15, **kwargs.get("connect_args", {})}
+        timeout = float(make_url(url).query.get("timeout", SQLITE_BUSY_TIMEOUT))
+        kwargs["connect_args"] = {"timeout": timeout, **kwargs.get("connect_args", {})}
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, timeout=timeout))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -44,7 +44,7 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     outlet: Mapped[str] = mapped_column(String(100), index=True)
     trigger: Mapped[str] = mapped_column(String(20), default="manual")  # manual | scheduled | demo
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running | ok | failed | interrupted
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | ok | failed | interrupted | killed
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None]
     pages_fetched: Mapped[int] = mapped_column(default=0)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -9,8 +10,11 @@ from sqlalchemy.orm import Session
 from storage.models import Article, CrawlError, CrawlRun, utcnow
 
 
-def start_run(session: Session, outlet: str, trigger: str = "manual", pid: int | None = None) -> CrawlRun:
-    run = CrawlRun(outlet=outlet, trigger=trigger, pid=pid, started_at=utcnow())
+def start_run(session: Session, outlet: str, trigger: str = "manual", pid: int | None = None,
+              host: str | None = None) -> CrawlRun:
+    """`host` (kept in the run's stats until it finishes) tells whose process `pid` is."""
+    run = CrawlRun(outlet=outlet, trigger=trigger, pid=pid, started_at=utcnow(),
+                   stats={"drillwatch/host": host} if host else None)
     session.add(run)
     session.flush()
     return run
@@ -22,6 +26,12 @@ def finish_run(session: Session, run_id: int, status: str, counts: dict, finish_
     if stats is not None:
         values["stats"] = stats
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**values))
+
+
+def checkpoint(session: Session, run_id: int, counts: dict, stats: dict | None = None) -> None:
+    """Counts so far of a run still open: what a killed crawl's run will be closed with."""
+    values = dict(counts, stats=stats) if stats is not None else counts
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id, CrawlRun.finished_at.is_(None)).values(**values))
 
 
 def add_error(session: Session, run_id: int | None, outlet: str, url: str | None, kind: str, message: str) -> None:
@@ -105,6 +115,25 @@ def record_dead_run(session: Session, outlet: str, trigger: str, pid: int | None
     session.add(run)
     session.flush()
     return run
+
+
+def close_dead_runs(session: Session, host: str, alive: Callable[[int], bool]) -> list[CrawlRun]:
+    """Runs of any trigger left open by a crawl process of this host that is gone (SIGKILL, OOM killer,
+    power loss): closed as `killed`, keeping the counts of their last checkpoint and counting their
+    recorded errors. Runs of processes alive, or of another host, are left alone."""
+    closed = []
+    for run in open_runs(session):
+        owner = (run.stats or {}).get("drillwatch/host")
+        if (owner and owner != host) or (run.pid and alive(run.pid)):
+            continue
+        errors = session.scalar(select(func.count()).select_from(CrawlError).where(CrawlError.run_id == run.id))
+        who = f"pid {run.pid}" if run.pid else "unknown pid"
+        session.execute(update(CrawlRun).where(CrawlRun.id == run.id, CrawlRun.finished_at.is_(None)).values(
+            status="killed", finished_at=utcnow(), finish_reason="killed", errors=max(run.errors, errors),
+            message=f"the crawl process ({who}) was gone without closing its run (killed?); "
+                    "counts as of its last checkpoint"))
+        closed.append(run)
+    return closed
 
 
 def open_runs(session: Session, trigger: str | None = None) -> list[CrawlRun]:

@@ -7,7 +7,7 @@ from scrapy.exceptions import DropItem
 from config.load import find_outlet, load_outlets
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
-from crawler.signals import page_error
+from crawler.signals import link_settled, page_error
 from crawler.text.extract import ExtractOptions
 from crawler.text.dedup import Sketch
 from crawler.workers import AnalysisPool, default_workers
@@ -58,6 +58,8 @@ class ExtractPipeline(DatabaseStage):
         if result.article is None:
             self.crawler.signals.send_catch_log(page_error, spider=self.crawler.spider, url=item.url,
                                                 kind="no_article", message="no article text found on the page")
+            self.crawler.signals.send_catch_log(link_settled, spider=self.crawler.spider,
+                                                urls=[item.url, item.final_url])
             raise NoArticle(f"no article text on {item.url}")
         item.article, item.relevance, item.mentions = result.article, result.relevance, list(result.mentions)
         item.content_hash, item.signature = result.content_hash, result.signature

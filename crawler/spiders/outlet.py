@@ -9,23 +9,26 @@ full-content feed re-extracts a seen entry only when its article is due.
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import datetime, timezone
 from html import escape
 from typing import Any, Iterator
-from urllib.parse import urlparse
 
 import feedparser
 from lxml import etree
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
-from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError
+from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
-from config.schema import Outlet
+from config.schema import DOMAIN_RE, Outlet, format_size
+from crawler.origins import Origin, origins, url_allowed
 from crawler.items import PageItem
-from crawler.signals import page_error
+from crawler.signals import link_settled, page_error
+from crawler.text.encoding import decode_page
 from crawler.text.urls import canonical_url
+from crawler.xmlguard import declared_entity
 from storage.articles import seen_among
 from storage.db import make_engine, session_scope
 from storage.monitor import Revisit, due_among, due_revisits
@@ -33,6 +36,8 @@ from storage.monitor import Revisit, due_among, due_revisits
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 HTML_TYPES = (b"text/html", b"application/xhtml")
+GZIP_MAGIC = b"\x1f\x8b"
+DEFAULT_MAXSIZE = 20 * 1024 ** 2
 
 
 def utcnow() -> datetime:
@@ -44,7 +49,9 @@ def spider_class_for(outlet: Outlet) -> type["OutletSpider"]:
     attrs = {
         "name": outlet.name,
         "outlet": outlet,
-        "allowed_domains": list(outlet.domains),
+        "origins": origins(outlet.domains, outlet.start_urls),
+        # host names only, for Scrapy components that read them; OriginOffsiteMiddleware uses `allows`
+        "allowed_domains": sorted({DOMAIN_RE.match(d)["host"].strip("[]") for d in outlet.domains}),
         "custom_settings": {"CLOSESPIDER_PAGECOUNT": outlet.max_pages},
     }
     return type(f"{outlet.name.title().replace('-', '').replace('_', '')}Spider", (OutletSpider,), attrs)
@@ -52,18 +59,23 @@ def spider_class_for(outlet: Outlet) -> type["OutletSpider"]:
 
 class OutletSpider(Spider):
     outlet: Outlet
+    origins: tuple[Origin, ...] = ()
     _engine = None
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
-        host = urlparse(request.url).hostname or ""
-        return any(host == d or host.endswith("." + d) for d in cls.outlet.domains)
+        return cls.allows(request.url)
+
+    @classmethod
+    def allows(cls, url: str) -> bool:
+        """An http(s) URL on the scheme, host and port the outlet's `domains` allow."""
+        return url_allowed(url, cls.origins)
 
     async def start(self):
         for url in self.outlet.feeds:
-            yield Request(url, callback=self.parse_feed, errback=self.on_error, meta={"kind": "feed"})
+            yield Request(url, callback=self.parse_feed, errback=self.on_error, meta=self.feed_meta("feed"))
         for url in self.outlet.sitemaps:
-            yield Request(url, callback=self.parse_sitemap, errback=self.on_error, meta={"kind": "sitemap"})
+            yield Request(url, callback=self.parse_sitemap, errback=self.on_error, meta=self.feed_meta("sitemap"))
         for listing in self.outlet.listings:
             yield Request(listing.url, callback=self.parse_listing, errback=self.on_error,
                           meta={"kind": "listing", "listing": listing})
@@ -72,41 +84,74 @@ class OutletSpider(Spider):
 
     # --- entry points --------------------------------------------------------------------------
 
+    def feed_meta(self, kind: str) -> dict:
+        """Feeds and sitemaps have their own size limit (settings.yaml crawl.max_feed_size)."""
+        limit = self.settings.getint("DRILLWATCH_FEED_MAXSIZE", 20 * 1024 ** 2)
+        return {"kind": kind, "download_maxsize": limit, "download_warnsize": limit // 2}
+
     def parse_feed(self, response: Response) -> Iterator[Any]:
+        entity = declared_entity(response.body)
+        if entity:
+            self.report(response.url, "bad_feed", f"the feed declares XML entities (<!ENTITY {entity} ...>): refused, "
+                                                  "as entity expansion can exhaust memory (a 'billion laughs' attack)")
+            return
         feed = feedparser.parse(response.body)
         if feed.bozo and not feed.entries:
             reason = getattr(feed, "bozo_exception", "no entries")
             self.report(response.url, "bad_feed", f"not a usable RSS/Atom feed: {reason}")
             return
         self.crawler.stats.inc_value("drillwatch/entry_points_ok")
-        entries = {response.urljoin(e["link"]): e for e in feed.entries if e.get("link")}
+        entries = {}
+        for entry in feed.entries:
+            link = self._join(response, entry.get("link"), "feed")
+            if link:
+                entries[link] = entry
         new = set(self.new_links(entries))
         due = self.due_entries(set(entries) - new) if self.outlet.feed_content else set()
         for link, entry in entries.items():
-            hints = self._feed_hints(entry)
-            content = self._feed_content(entry)
-            if self.outlet.feed_content and content and (link in new or link in due):
-                yield self._feed_item(link, content, hints)
-            elif link in new:
-                yield self.article_request(link, hints)
+            try:  # whatever is wrong with one entry, the entries after it go on
+                hints = self._feed_hints(link, entry)
+                content = self._feed_content(entry)
+                if self.outlet.feed_content and content and (link in new or link in due):
+                    out = self._feed_item(link, content, hints)
+                elif link in new:
+                    out = self.article_request(link, hints)
+                else:
+                    continue
+            except Exception as exc:  # noqa: BLE001 - feeds are arbitrary input; recorded, not raised
+                self.report(link, "bad_entry", f"feed entry skipped: {type(exc).__name__}: {exc}")
+                continue
+            yield out
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        body = response.body
+        if body[:2] == GZIP_MAGIC:  # a .xml.gz file (a Content-Encoding: gzip one is already inflated)
+            try:
+                body = gunzip_strict(body, response.meta.get("download_maxsize") or DEFAULT_MAXSIZE)
+            except OverflowError:
+                self.report(response.url, "too_large", self.too_large_message(response.request))
+                return
+            except zlib.error as exc:
+                self.report(response.url, "bad_sitemap", f"the sitemap is a corrupt gzip file: {exc}")
+                return
         try:
-            root = etree.fromstring(response.body, parser=etree.XMLParser(resolve_entities=False, recover=False))
+            root = etree.fromstring(body, parser=etree.XMLParser(resolve_entities=False, recover=False))
         except etree.XMLSyntaxError as exc:
             self.report(response.url, "bad_sitemap", f"not a valid XML sitemap: {exc}")
             return
         self.crawler.stats.inc_value("drillwatch/entry_points_ok")
         if root.tag == f"{SITEMAP_NS}sitemapindex":
             for loc in root.iter(f"{SITEMAP_NS}loc"):
-                yield Request(response.urljoin(loc.text.strip()), callback=self.parse_sitemap,
-                              errback=self.on_error, meta={"kind": "sitemap"})
+                url = self._join(response, loc.text, "sitemap")
+                if url:
+                    yield Request(url, callback=self.parse_sitemap, errback=self.on_error,
+                                  meta=self.feed_meta("sitemap"))
             return
         found = {}
         for url_el in root.iter(f"{SITEMAP_NS}url"):
-            loc = url_el.findtext(f"{SITEMAP_NS}loc")
+            loc = self._join(response, url_el.findtext(f"{SITEMAP_NS}loc"), "sitemap")
             if loc:
-                found[response.urljoin(loc.strip())] = {
+                found[loc] = {
                     "title": url_el.findtext(f".//{NEWS_NS}title"),
                     "published": _parse_date(url_el.findtext(f".//{NEWS_NS}publication_date"))}
         for link in self.new_links(found):
@@ -121,7 +166,10 @@ class OutletSpider(Spider):
         links_re, next_re = re.compile(listing.links), re.compile(listing.next) if listing.next else None
         articles = []
         for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip()).split("#")[0]
+            try:
+                url = response.urljoin(href.strip()).split("#")[0]
+            except ValueError:  # not a URL (e.g. "http://[::1"): not a link we could follow either
+                continue
             if links_re.search(url):
                 articles.append(url)
             elif next_re and next_re.search(url):
@@ -149,11 +197,17 @@ class OutletSpider(Spider):
         if not self._is_html(response):
             ctype = response.headers.get(b"Content-Type", b"?").decode("latin-1")
             self.report(response.url, "not_html", f"not an HTML page (Content-Type: {ctype})")
+            self.settle(response.request, response.url)
             return
         hints = response.meta.get("hints") or {}
+        html, encoding, redetected = decode_page(response.body, response.encoding)
+        if redetected:  # the page lied about its charset: read by its bytes
+            self.logger.info("[%s] %s declares %s but its bytes are %s", self.outlet.name, response.url,
+                             response.encoding, encoding)
+            self.crawler.stats.inc_value("drillwatch/encoding/redetected")
         yield PageItem(
             outlet=self.outlet.name, url=response.request.meta.get("redirect_urls", [response.url])[0],
-            final_url=response.url, html=response.text, fetched_at=utcnow(), status=response.status,
+            final_url=response.url, html=html, fetched_at=utcnow(), status=response.status,
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified"),
             hint_title=hints.get("title"), hint_published=hints.get("published"),
             hint_author=hints.get("author"),
@@ -211,29 +265,64 @@ class OutletSpider(Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             self.report(request.url, f"http_{status}", f"HTTP {status}")
+            self.settle(request, failure.value.response.url)  # answered: asking again would get the same
         elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             self.report(request.url, "timeout", f"no answer within {request.meta.get('download_timeout')}s")
         elif failure.check(DNSLookupError, CannotResolveHostError):
             self.report(request.url, "dns", "host name does not resolve")
+        elif failure.check(DownloadCancelledError) or (
+                failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value)):  # decompressed
+            self.report(request.url, "too_large", self.too_large_message(request))
+            self.settle(request)  # it would be as large next time
         else:
-            self.report(request.url, "fetch", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+            detail = failure.getErrorMessage().strip()
+            self.report(request.url, "fetch", f"{failure.type.__name__}: {detail}" if detail else
+                        f"{failure.type.__name__} (no details given)")
+
+    def too_large_message(self, request: Request) -> str:
+        feed = request.meta.get("kind") in ("feed", "sitemap")
+        limit = request.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+        return (f"response larger than the {format_size(limit)} limit for {'feeds and sitemaps' if feed else 'pages'}"
+                f" (settings.yaml crawl.{'max_feed_size' if feed else 'max_page_size'}); download stopped")
+
+    def settle(self, request: Request, *urls: str) -> None:
+        """A new article link whose outcome is final without an article: remember it as seen."""
+        if request.meta.get("article") and not request.meta.get("revisit"):
+            self.crawler.signals.send_catch_log(link_settled, spider=self, urls=[
+                *request.meta.get("redirect_urls", ()), request.url, *urls])
 
     def report(self, url: str, kind: str, message: str) -> None:
-        self.logger.warning("[%s] %s: %s (%s)", self.outlet.name, kind, message, url)
-        self.crawler.stats.inc_value(f"drillwatch/errors/{kind}")
+        """An error of this run: counted, logged in one line and stored by the RunRecorder."""
         self.crawler.signals.send_catch_log(page_error, spider=self, url=url, kind=kind, message=message)
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _join(self, response: Response, link: str | None, where: str) -> str | None:
+        """The absolute URL of a feed or sitemap entry's link; one that is not a URL is recorded and
+        skipped (the entries after it go on)."""
+        link = (link or "").strip()
+        if not link:
+            return None
+        try:
+            return response.urljoin(link)
+        except ValueError as exc:
+            self.report(link, "bad_entry", f"{where} entry skipped, its link is not a URL: {exc}")
+            return None
 
     @staticmethod
     def _is_html(response: Response) -> bool:
         ctype = response.headers.get(b"Content-Type", b"").lower()
         return isinstance(response, TextResponse) and (not ctype or ctype.startswith(HTML_TYPES))
 
-    @staticmethod
-    def _feed_hints(entry) -> dict:
+    def _feed_hints(self, link: str, entry) -> dict:
         parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+        try:
+            published = datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+        except (ValueError, OverflowError) as exc:  # e.g. year 0 once feedparser applied the time zone
+            raw = entry.get("published") or entry.get("updated")
+            self.report(link, "bad_date", f"the feed gives this entry an impossible date ({raw!r}: {exc}); "
+                                          "fetched without it")
+            published = None
         return {"title": entry.get("title"), "published": published, "author": entry.get("author")}
 
     @staticmethod
@@ -250,6 +339,18 @@ class OutletSpider(Spider):
         return PageItem(outlet=self.outlet.name, url=link, final_url=link, html=html, fetched_at=utcnow(),
                         source="feed", hint_title=hints.get("title"), hint_published=hints.get("published"),
                         hint_author=hints.get("author"))
+
+
+def gunzip_strict(data: bytes, limit: int) -> bytes:
+    """Inflate a gzip file whole or not at all (Scrapy's gunzip keeps what a corrupt file yields, which
+    then fails as XML): zlib.error when corrupt or cut short, OverflowError past `limit` bytes."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = inflater.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise OverflowError(f"inflates to more than {limit} bytes")
+    if not inflater.eof:
+        raise zlib.error("the file is cut short")
+    return out
 
 
 def _header(response: Response, name: bytes) -> str | None:
