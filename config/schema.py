@@ -200,6 +200,23 @@ class DigestSettings(Strict):
         return value
 
 
+class ClusterSettings(Strict):
+    """Scaling out: workers share one Redis queue (scrapy-redis) and one PostgreSQL database."""
+    redis: str | None = Field(default=None, description="redis:// URL of the shared queue; none: single process")
+    prefix: str = Field(default="drillwatch", min_length=1, description="Redis key prefix of this cluster")
+    heartbeat: int = Field(default=10, ge=1, description="seconds between a worker's heartbeats")
+    lease: int = Field(default=30, ge=2, description="seconds a leader (or a silent worker) keeps its claim")
+
+    _durations = field_validator("heartbeat", "lease", mode="before")(classmethod(lambda cls, v: parse_duration(v)))
+
+    @field_validator("redis")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{value!r}: write a Redis URL such as redis://127.0.0.1:6379/0")
+        return value or None
+
+
 class Settings(Strict):
     crawl: CrawlSettings = CrawlSettings()
     extraction: ExtractionSettings = ExtractionSettings()
@@ -208,6 +225,7 @@ class Settings(Strict):
     dedup: DedupSettings = DedupSettings()
     monitor: MonitorSettings = MonitorSettings()
     digest: DigestSettings = DigestSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
 
 # --- places.yaml ---------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ class RunRecorder:
     def spider_opened(self, spider) -> None:
         init_db(self.engine)
         with session_scope(self.engine) as session:
-            self.run_id = runs.start_run(session, spider.name, self.trigger, os.getpid()).id
+            self.run_id = runs.start_run(session, spider.name, self.trigger, os.getpid(),
+                                         worker=self.crawler.settings.get("DRILLWATCH_WORKER_ID")).id
         self.crawler.stats.set_value("drillwatch/run_id", self.run_id)
 
     def page_error(self, spider, url: str, kind: str, message: str) -> None:

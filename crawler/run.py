@@ -57,6 +57,28 @@ def crawl(names: list[str] | None = None, *, config: str | None = None, db: str 
     return [c.stats.get_value("drillwatch/run_id") for c in crawlers if c.stats.get_value("drillwatch/run_id")]
 
 
+def work(names: list[str] | None = None, *, redis_url: str, prefix: str, config: str | None = None,
+         db: str | None = None, idle_exit: float = 0, heartbeat: int = 10, log_level: str | None = None,
+         observe=None, worker: str | None = None) -> list[int]:
+    """Be a cluster worker for the named (default: all enabled) outlets: take requests from the shared
+    Redis queue until stopped, or until `idle_exit` seconds with no work anywhere; return the run ids."""
+    import redis
+
+    from crawler.cluster import Keys, Presence, new_worker_id, scrapy_settings
+
+    worker = worker or new_worker_id()
+    server = redis.Redis.from_url(redis_url)
+    server.ping()  # an unreachable Redis fails here, before a crawler starts
+    outlets = load_outlets(config)
+    names = names or [o.name for o in outlets if o.enabled]
+    presence = Presence(server, Keys(prefix), worker, names, heartbeat).start()
+    try:
+        return crawl(names, config=config, db=db, trigger="worker", log_level=log_level, observe=observe,
+                     overrides=scrapy_settings(redis_url, prefix, worker, idle_exit, heartbeat))
+    finally:
+        presence.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__)
     parser.add_argument("outlets", nargs="*")

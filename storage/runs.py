@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from storage.models import Article, CrawlError, CrawlRun, utcnow
 
 
-def start_run(session: Session, outlet: str, trigger: str = "manual", pid: int | None = None) -> CrawlRun:
-    run = CrawlRun(outlet=outlet, trigger=trigger, pid=pid, started_at=utcnow())
+def start_run(session: Session, outlet: str, trigger: str = "manual", pid: int | None = None,
+              worker: str | None = None) -> CrawlRun:
+    run = CrawlRun(outlet=outlet, trigger=trigger, pid=pid, worker=worker, started_at=utcnow())
     session.add(run)
     session.flush()
     return run
