@@ -57,6 +57,9 @@ def crawl(names: list[str] | None = None, *, config: str | None = None, db: str 
     return [c.stats.get_value("drillwatch/run_id") for c in crawlers if c.stats.get_value("drillwatch/run_id")]
 
 
+ENGINE_HEARTBEAT = 0.5  # seconds
+
+
 def work(names: list[str] | None = None, *, redis_url: str, prefix: str, config: str | None = None,
          db: str | None = None, idle_exit: float = 0, heartbeat: int = 10, log_level: str | None = None,
          observe=None, worker: str | None = None) -> list[int]:
@@ -65,6 +68,11 @@ def work(names: list[str] | None = None, *, redis_url: str, prefix: str, config:
     import redis
 
     from crawler.cluster import Keys, Presence, new_worker_id, scrapy_settings
+
+    # An idle engine asks its scheduler for requests once per heartbeat, 5 s in Scrapy (no setting): on a
+    # shared queue that other workers fill, that is 5 s of idling per wake-up.
+    from scrapy.core.engine import ExecutionEngine
+    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = ENGINE_HEARTBEAT
 
     worker = worker or new_worker_id()
     server = redis.Redis.from_url(redis_url)
