@@ -120,7 +120,7 @@ def leader_config(directory, lease: str = "3s"):
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_one_leader_seeds_and_a_second_takes_over_when_it_is_killed(start_daemon, pg_url, tmp_path, redis_prefix,
-                                                                  monkeypatch):
+                                                                  monkeypatch, demo_server):
     monkeypatch.setenv("DRILLWATCH_REDIS", REDIS_URL)
     monkeypatch.setenv("DRILLWATCH_REDIS_PREFIX", redis_prefix)
     config = leader_config(tmp_path / "conf")
@@ -129,7 +129,7 @@ def test_one_leader_seeds_and_a_second_takes_over_when_it_is_killed(start_daemon
     second = start_daemon(pg_url, config)
     second.wait_log("waiting:")
     assert f":{first.proc.pid}:" in second.log().split("waiting:", 1)[1].splitlines()[0]
-    status = run_drillwatch("status", "--json", db=pg_url, config=config)
+    status = run_drillwatch("status", "--json", db=pg_url, config=config, server=demo_server)
     assert f":{first.proc.pid}:" in json.loads(status.stdout)["leader"]["holder"]
 
     def seeds_by(pid):
