@@ -234,8 +234,9 @@ class Presence:
     """A worker's heartbeat key (expires after MISSED_BEATS beats) plus, at every beat, the requeueing
     of dead workers' requests. A daemon thread: a SIGKILLed worker simply stops beating."""
 
-    def __init__(self, server: redis.Redis, keys: Keys, worker: str, outlets: list[str], beat: float):
-        self.server, self.keys, self.worker, self.beat = server, keys, worker, beat
+    def __init__(self, server: redis.Redis, keys: Keys, worker: str, outlets: list[str], beat: float,
+                 on_beat=None):
+        self.server, self.keys, self.worker, self.beat, self.on_beat = server, keys, worker, beat, on_beat
         self.info = {"worker": worker, "host": socket.gethostname(), "pid": os.getpid(), "outlets": outlets,
                      "started": time.time()}
         self.stop = threading.Event()
@@ -255,9 +256,16 @@ class Presence:
             try:
                 self.touch()
                 requeue_orphans(self.server, self.keys)
+                if self.on_beat:
+                    self.on_beat(self)
             except redis.RedisError as exc:
                 log.warning("heartbeat: Redis: %s", exc)
+            except Exception:  # the heartbeat must go on
+                log.exception("heartbeat")
             self.stop.wait(self.beat)
+
+    def alive(self, worker: str) -> bool:
+        return worker == self.worker or bool(self.server.exists(self.keys.worker(worker)))
 
     def close(self) -> None:
         self.stop.set()

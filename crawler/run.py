@@ -79,12 +79,28 @@ def work(names: list[str] | None = None, *, redis_url: str, prefix: str, config:
     server.ping()  # an unreachable Redis fails here, before a crawler starts
     outlets = load_outlets(config)
     names = names or [o.name for o in outlets if o.enabled]
-    presence = Presence(server, Keys(prefix), worker, names, heartbeat).start()
+    presence = Presence(server, Keys(prefix), worker, names, heartbeat, on_beat=close_dead_runs(db)).start()
     try:
         return crawl(names, config=config, db=db, trigger="worker", log_level=log_level, observe=observe,
                      overrides=scrapy_settings(redis_url, prefix, worker, idle_exit, heartbeat))
     finally:
         presence.close()
+
+
+def close_dead_runs(db: str | None):
+    """At each heartbeat: runs left open by workers whose heartbeat expired are closed as failed."""
+    from storage import runs
+    from storage.db import make_engine, session_scope
+
+    engine = make_engine(db)
+
+    def sweep(presence) -> None:
+        with session_scope(engine) as session:
+            for run in runs.open_worker_runs(session):
+                if not presence.alive(run.worker):
+                    runs.mark_abandoned(session, run.id, "failed", f"worker {run.worker} stopped beating (killed?); "
+                                        "its requests went back to the queue")
+    return sweep
 
 
 def main(argv: list[str] | None = None) -> int:

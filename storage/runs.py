@@ -115,3 +115,9 @@ def open_runs(session: Session, trigger: str | None = None) -> list[CrawlRun]:
         query = query.where(CrawlRun.trigger == trigger)
     return list(session.scalars(query))
 
+
+
+def open_worker_runs(session: Session) -> list[CrawlRun]:
+    """Cluster workers' runs without a finish time (running, or their worker died)."""
+    return list(session.scalars(select(CrawlRun).where(CrawlRun.finished_at.is_(None), CrawlRun.trigger == "worker",
+                                                       CrawlRun.worker.is_not(None))))

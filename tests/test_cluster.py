@@ -140,6 +140,11 @@ def test_a_worker_killed_mid_crawl_loses_no_request(pg_url, prefix, web_factory,
     urls = stored(pg_url)
     assert sorted(urls) == sorted(web.urls)
     assert not list(redis_server.scan_iter(match=f"{prefix}:*:inflight:*"))
+    engine = make_engine(pg_url)
+    with session_scope(engine) as session:
+        victim_runs = session.scalars(select(CrawlRun).where(CrawlRun.pid == victim.pid)).all()
+    engine.dispose()
+    assert victim_runs and all(r.status == "failed" and "stopped beating" in r.message for r in victim_runs)
 
 
 def test_status_shows_queues_and_live_workers(pg_url, prefix, web_factory):
