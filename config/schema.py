@@ -101,6 +101,8 @@ class CrawlSettings(Strict):
     concurrent_per_domain: int = 8
     download_delay: float = 0.0
     obey_robots: bool = True
+    autothrottle: bool = False          # Scrapy's AutoThrottle: delays follow each site's response times
+    autothrottle_target: float = Field(default=1.0, gt=0, description="requests in flight per site, per process")
 
 
 class ExtractionSettings(Strict):
