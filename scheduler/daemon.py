@@ -218,14 +218,7 @@ class Daemon:
     def __init__(self, config_dir: str | Path, db_url: str, workers: int = 4, tz=None, redis_url: str | None = None,
                  redis_prefix: str | None = None):
         self.config_dir, self.db_url = str(Path(config_dir).resolve()), db_url
-        # what the jobs read at run time (scheduler.jobs.runtime): never stored with them
-        os.environ[ENV_CONFIG], os.environ[ENV_DB] = self.config_dir, db_url
         self.redis_url, self.redis_prefix = redis_url, redis_prefix
-        if redis_url:
-            from crawler.cluster import ENV_PREFIX, ENV_REDIS
-            os.environ[ENV_REDIS] = redis_url
-            if redis_prefix:
-                os.environ[ENV_PREFIX] = redis_prefix
         self.job_func = jobs.seed_outlet if redis_url else jobs.crawl_outlet
         self.leadership = None
         self.db_lock: DaemonLock | None = None
@@ -284,6 +277,15 @@ class Daemon:
             self._stopper = threading.Thread(target=self.stop, name="drillwatch-stop", daemon=True)
             self._stopper.start()
 
+    def export_runtime(self) -> None:
+        """What the jobs read at run time (scheduler.jobs.runtime), never stored with them."""
+        os.environ[ENV_CONFIG], os.environ[ENV_DB] = self.config_dir, self.db_url
+        if self.redis_url:
+            from crawler.cluster import ENV_PREFIX, ENV_REDIS
+            os.environ[ENV_REDIS] = self.redis_url
+            if self.redis_prefix:
+                os.environ[ENV_PREFIX] = self.redis_prefix
+
     def unclaim(self) -> None:
         if self.db_lock is not None:
             self.db_lock.release()
@@ -297,6 +299,7 @@ class Daemon:
                  f"; cluster leader candidate on Redis (prefix {self.redis_prefix or self.settings.cluster.prefix})"
                  if self.redis_url else "")
         self._install_signals()
+        self.export_runtime()
         if not self.claim():
             self._started.set()
             self.engine.dispose()
@@ -524,6 +527,7 @@ class Daemon:
         """Every enabled outlet's crawl once (as the daemon would), then post_crawl."""
         signal.signal(signal.SIGTERM, self._on_once_signal)
         signal.signal(signal.SIGINT, self._on_once_signal)
+        self.export_runtime()
         if not self.claim():
             self.engine.dispose()
             raise DaemonLockHeld(self.refusal or "stopped while waiting to lead")
