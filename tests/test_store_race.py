@@ -13,7 +13,6 @@ from storage.db import init_db, make_engine, session_scope
 from storage.dedup import SqlLshIndex
 from storage.models import Article, Story
 
-pytestmark = pytest.mark.postgres
 
 TEXT = ("The navies of the two countries began a joint patrol in the western Pacific on Monday, the defence "
         "ministry said, with four destroyers, a supply ship and two anti-submarine helicopters taking part. "
@@ -52,6 +51,7 @@ def store_together(engine, first: ArticleData, second: ArticleData, options: Sto
     return results["a"], results["b"]
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("second_text", [TEXT, EDITED], ids=["exact copy", "near copy"])
 def test_copies_stored_at_once_make_one_story(pg_url, second_text):
     engine = make_engine(pg_url)
@@ -70,6 +70,7 @@ def test_copies_stored_at_once_make_one_story(pg_url, second_text):
     assert stories == 1 and copies == 2
 
 
+@pytest.mark.postgres
 def test_one_url_stored_at_once_by_two_workers_is_one_article(pg_url):
     engine = make_engine(pg_url)
     init_db(engine)
@@ -80,3 +81,9 @@ def test_one_url_stored_at_once_by_two_workers_is_one_article(pg_url):
         articles = session.scalar(select(func.count()).select_from(Article))
     engine.dispose()
     assert articles == 1 and (a.status, b.status) == ("new", "unchanged") and a.article_id == b.article_id
+
+
+def test_the_known_band_layouts_are_datasketchs():
+    from storage.dedup import KNOWN_LAYOUTS, optimal_layout
+    for (threshold, num_perm), layout in KNOWN_LAYOUTS.items():
+        assert optimal_layout(threshold, num_perm) == layout
