@@ -55,7 +55,7 @@ def write_web(root: Path, outlets: int, pages: int, base: str = "{{BASE}}", seed
     return urls
 
 
-def write_config(directory: Path, base: str, outlets: int, pages: int, settings: str = "") -> Path:
+def write_config(directory: Path, base: str, outlets: int, pages: int, settings: str = "", retries: int = 0) -> Path:
     """outlets.yaml (one outlet per site, its sitemap as entry point) and a settings.yaml for loopback."""
     directory.mkdir(parents=True, exist_ok=True)
     lines = ["outlets:"]
@@ -64,5 +64,5 @@ def write_config(directory: Path, base: str, outlets: int, pages: int, settings:
                   f"    max_pages: {pages + 100}"]
     (directory / "outlets.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (directory / "settings.yaml").write_text(
-        "crawl:\n  obey_robots: false\n  retries: 0\n" + settings, encoding="utf-8")
+        f"crawl:\n  obey_robots: false\n  retries: {retries}\n" + settings, encoding="utf-8")
     return directory
