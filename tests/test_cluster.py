@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from crawler.demo.generated import write_config, write_web
 from crawler.demo.server import DemoServer
+from scheduler.seeding import seed
 from storage.db import init_db, make_engine, session_scope
 from storage.models import Article, CrawlRun
 from tests.conftest import REDIS_URL, ROOT, run_drillwatch, service_missing
@@ -92,13 +93,27 @@ def stored(db: str) -> list[str]:
         engine.dispose()
 
 
+def worker_runs(db: str) -> list:
+    engine = make_engine(db)
+    try:
+        with session_scope(engine) as session:
+            return session.execute(select(CrawlRun.worker, CrawlRun.outlet).where(CrawlRun.trigger == "worker")).all()
+    finally:
+        engine.dispose()
+
+
 def test_two_workers_store_every_article_once(pg_url, prefix, web_factory):
     web = web_factory(outlets=3, pages=90)
     env = cluster_env(pg_url, web, prefix)
-    seeded = run_drillwatch("crawl", "--queue", "--json", db=pg_url, env=env)
-    assert [r["status"] for r in json.loads(seeded.stdout)] == ["ok"] * 3
-
-    workers = [start_worker(env, "--idle-exit", "4") for _ in range(2)]
+    init_db(make_engine(pg_url))
+    # both workers up and waiting (their runs opened) before the queue is seeded: both get a share
+    workers = [start_worker(env, "--idle-exit", "8") for _ in range(2)]
+    deadline = time.monotonic() + 90
+    while len(worker_runs(pg_url)) < 6:
+        assert all(w.poll() is None for w in workers) and time.monotonic() < deadline, worker_runs(pg_url)
+        time.sleep(0.2)
+    seeded = seed(None, config=str(web.config), db=pg_url, redis_url=REDIS_URL, prefix=prefix)
+    assert [r["status"] for r in seeded] == ["ok"] * 3
     outputs = [json.loads(finish(w)[0]) for w in workers]
 
     urls = stored(pg_url)
