@@ -194,3 +194,25 @@ def test_without_redis_the_queue_commands_say_what_is_missing(sqlite_url, tmp_pa
     assert proc.returncode != 0 and "no Redis URL" in proc.stderr
     proc = run_drillwatch("crawl", "--queue", db=sqlite_url, env=env, check=False)
     assert proc.returncode != 0 and "no Redis URL" in proc.stderr
+
+
+def test_a_worker_stopped_with_sigterm_leaves_nothing_in_flight(pg_url, prefix, web_factory, redis_server):
+    """SIGTERM: Scrapy finishes the pages in progress, nothing stays marked in flight waiting for a heartbeat
+    to expire, the worker leaves the live list, and another worker finishes the crawl."""
+    web = web_factory(outlets=2, pages=80, settings="  concurrent_per_domain: 1\n  download_delay: 0.2\n")
+    env = cluster_env(pg_url, web, prefix)
+    run_drillwatch("crawl", "--queue", db=pg_url, env=env)
+    worker = start_worker(env)
+    init_db(make_engine(pg_url))
+    deadline = time.monotonic() + 120
+    while len(stored(pg_url)) < 15:
+        assert worker.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    worker.send_signal(signal.SIGTERM)
+    finish(worker, timeout=60)
+    assert not list(redis_server.scan_iter(match=f"{prefix}:*:inflight:*"))  # nothing waits for a heartbeat
+    assert not list(redis_server.scan_iter(match=f"{prefix}:worker:*"))
+    assert len(stored(pg_url)) < len(web.urls)
+
+    finish(start_worker(env, "--idle-exit", "3"))
+    assert sorted(stored(pg_url)) == sorted(web.urls)
