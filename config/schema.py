@@ -133,6 +133,8 @@ class CrawlSettings(Strict):
     concurrent_per_domain: int = 8
     download_delay: float = 0.0
     obey_robots: bool = True
+    autothrottle: bool = False          # Scrapy's AutoThrottle: delays follow each site's response times
+    autothrottle_target: float = Field(default=1.0, gt=0, description="requests in flight per site, per process")
     # Responses larger than these are cut off and recorded as too_large (a warning at half the size).
     max_page_size: int = Field(default=10 * 1024 ** 2, ge=1024)   # article and listing pages
     max_feed_size: int = Field(default=20 * 1024 ** 2, ge=1024)   # feeds and sitemaps
@@ -238,6 +240,23 @@ class DigestSettings(Strict):
         return value
 
 
+class ClusterSettings(Strict):
+    """Scaling out: workers share one Redis queue (scrapy-redis) and one PostgreSQL database."""
+    redis: str | None = Field(default=None, description="redis:// URL of the shared queue; none: single process")
+    prefix: str = Field(default="drillwatch", min_length=1, description="Redis key prefix of this cluster")
+    heartbeat: int = Field(default=10, ge=1, description="seconds between a worker's heartbeats")
+    lease: int = Field(default=30, ge=2, description="seconds a leader (or a silent worker) keeps its claim")
+
+    _durations = field_validator("heartbeat", "lease", mode="before")(classmethod(lambda cls, v: parse_duration(v)))
+
+    @field_validator("redis")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"{value!r}: write a Redis URL such as redis://127.0.0.1:6379/0")
+        return value or None
+
+
 class Settings(Strict):
     crawl: CrawlSettings = CrawlSettings()
     extraction: ExtractionSettings = ExtractionSettings()
@@ -246,6 +265,7 @@ class Settings(Strict):
     dedup: DedupSettings = DedupSettings()
     monitor: MonitorSettings = MonitorSettings()
     digest: DigestSettings = DigestSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
 
 # --- places.yaml ---------------------------------------------------------------------------------

@@ -53,7 +53,8 @@ class RunRecorder:
                 for run in runs.close_dead_runs(session, host, process_alive):
                     log.warning("run %d of %s (pid %s) was left open by a crawl process that is gone; closed "
                                 "as killed", run.id, run.outlet, run.pid)
-                self.run_id = runs.start_run(session, spider.name, self.trigger, os.getpid(), host).id
+                self.run_id = runs.start_run(session, spider.name, self.trigger, os.getpid(), host,
+                                             worker=self.crawler.settings.get("DRILLWATCH_WORKER_ID")).id
         except StorageError as exc:
             self.crawler.stats.set_value("drillwatch/run_error", str(exc))
             log.error("[%s] crawl not started, its run could not be recorded: %s", spider.name, exc)

@@ -77,6 +77,52 @@ def _not_recorded(stats) -> str:
     return f"its run could not be closed: {error}"
 
 
+ENGINE_HEARTBEAT = 0.5  # seconds
+
+
+def work(names: list[str] | None = None, *, redis_url: str, prefix: str, config: str | None = None,
+         db: str | None = None, idle_exit: float = 0, heartbeat: int = 10, log_level: str | None = None,
+         observe=None, worker: str | None = None) -> list[int]:
+    """Be a cluster worker for the named (default: all enabled) outlets: take requests from the shared
+    Redis queue until stopped, or until `idle_exit` seconds with no work anywhere; return the run ids."""
+    import redis
+
+    from crawler.cluster import Keys, Presence, new_worker_id, scrapy_settings
+
+    # An idle engine asks its scheduler for requests once per heartbeat, 5 s in Scrapy (no setting): on a
+    # shared queue that other workers fill, that is 5 s of idling per wake-up.
+    from scrapy.core.engine import ExecutionEngine
+    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = ENGINE_HEARTBEAT
+
+    worker = worker or new_worker_id()
+    server = redis.Redis.from_url(redis_url)
+    server.ping()  # an unreachable Redis fails here, before a crawler starts
+    outlets = load_outlets(config)
+    names = names or [o.name for o in outlets if o.enabled]
+    presence = Presence(server, Keys(prefix), worker, names, heartbeat, on_beat=close_dead_runs(db)).start()
+    try:
+        return crawl(names, config=config, db=db, trigger="worker", log_level=log_level, observe=observe,
+                     overrides=scrapy_settings(redis_url, prefix, worker, idle_exit, heartbeat))
+    finally:
+        presence.close()
+
+
+def close_dead_runs(db: str | None):
+    """At each heartbeat: runs left open by workers whose heartbeat expired are closed as failed."""
+    from storage import runs
+    from storage.db import make_engine, session_scope
+
+    engine = make_engine(db)
+
+    def sweep(presence) -> None:
+        with session_scope(engine) as session:
+            for run in runs.open_worker_runs(session):
+                if not presence.alive(run.worker):
+                    runs.mark_abandoned(session, run.id, "failed", f"worker {run.worker} stopped beating (killed?); "
+                                        "its requests went back to the queue")
+    return sweep
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__)
     parser.add_argument("outlets", nargs="*")

@@ -12,7 +12,10 @@ from crawler.spiders.outlet import spider_class_for
 class OutletSpiderLoader:
     def __init__(self, settings: BaseSettings):
         outlets = load_outlets(settings.get("DRILLWATCH_CONFIG"))
-        self._spiders = {o.name: spider_class_for(o) for o in outlets if o.enabled}
+        make = spider_class_for
+        if settings.getbool("DRILLWATCH_QUEUED"):  # a cluster worker (crawler.cluster): seeds from Redis
+            from crawler.spiders.queued import queued_spider_class_for as make
+        self._spiders = {o.name: make(o) for o in outlets if o.enabled}
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> "OutletSpiderLoader":

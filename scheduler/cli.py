@@ -66,15 +66,19 @@ def summarise_runs(ctx: Context, run_ids: list[int], as_json: bool, title: str) 
 @cli.command()
 @click.argument("outlets", nargs=-1)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@click.option("--queue", is_flag=True, help="Seed the shared Redis queue for `drillwatch worker`s and return.")
+@click.option("--redis", "redis_opt", help="Redis URL for --queue [default: $DRILLWATCH_REDIS, else cluster.redis].")
 @output_options
 @click.pass_obj
-def crawl(ctx: Context, outlets, verbose, as_json):
-    """Crawl all (or the named) outlets once."""
+def crawl(ctx: Context, outlets, verbose, queue, redis_opt, as_json):
+    """Crawl all (or the named) outlets once (with --queue: seed the workers' queue)."""
     configured = {o.name for o in load_outlets(ctx.config)}
     unknown = [o for o in outlets if o not in configured]
     if unknown:
         fail(f"no such outlet: {', '.join(unknown)} (configured: {', '.join(sorted(configured))})")
     ctx.engine()
+    if queue:
+        return seed_queue(ctx, list(outlets), redis_opt, as_json)
     from crawler.run import RunsNotRecorded
 
     try:
@@ -85,6 +89,24 @@ def crawl(ctx: Context, outlets, verbose, as_json):
         fail(str(exc))
     deliver_alerts(ctx, ctx.config)
     summarise_runs(ctx, run_ids, as_json, "crawl")
+
+
+def seed_queue(ctx: Context, names: list[str], redis_opt: str | None, as_json: bool) -> None:
+    import redis
+
+    from scheduler.cmd_cluster import cluster_of
+    from scheduler.seeding import seed
+
+    url, prefix, _settings = cluster_of(ctx, redis_opt)
+    try:
+        results = seed(names or None, config=ctx.config, db=ctx.db_url, redis_url=url, prefix=prefix)
+    except redis.RedisError as exc:
+        fail(f"Redis is not reachable: {exc}")
+    emit(results, [("outlet", "outlet"), ("run", "run"), ("status", "status"), ("seeds", "entry points"),
+                   ("revisits", "revisits"), ("new_round", "new round")], as_json, title="queued",
+         empty="no enabled outlets")
+    if any(r["status"] != "ok" for r in results):
+        sys.exit(1)
 
 
 DEMO_PORT = 8765
@@ -185,14 +207,17 @@ def articles(ctx: Context, limit, outlet, relevant_only, as_json):
 def runs_cmd(ctx: Context, limit, outlet, as_json):
     """List crawl runs, newest first."""
     with session_scope(ctx.engine()) as session:
-        rows = [{"id": r.id, "outlet": r.outlet, "trigger": r.trigger, "status": r.status,
+        rows = [{"id": r.id, "outlet": r.outlet, "trigger": r.trigger, "worker": r.worker, "status": r.status,
                  "started": r.started_at, "finished": r.finished_at, "pages": r.pages_fetched,
                  "new": r.articles_new, "updated": r.articles_updated, "errors": r.errors,
                  "reason": r.finish_reason, "message": r.message}
                 for r in runs.recent_runs(session, outlet, limit)]
-    emit(rows, [("id", "id"), ("outlet", "outlet"), ("trigger", "trigger"), ("status", "status"),
-                ("started", "started"), ("finished", "finished"), ("pages", "pages"), ("new", "new"),
-                ("updated", "updated"), ("errors", "errors")], as_json, empty="no crawl runs yet")
+    columns = [("id", "id"), ("outlet", "outlet"), ("trigger", "trigger"), ("status", "status"),
+               ("started", "started"), ("finished", "finished"), ("pages", "pages"), ("new", "new"),
+               ("updated", "updated"), ("errors", "errors")]
+    if any(r["worker"] for r in rows):  # a cluster: which worker or seeder recorded each run
+        columns.insert(3, ("worker", "worker"))
+    emit(rows, columns, as_json, empty="no crawl runs yet")
 
 
 # Commands of other areas live in their own modules; each exposes COMMANDS.

@@ -47,26 +47,40 @@ def setup_logging(level: str) -> None:
               help="Crawls that may run at the same time.")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+@click.option("--redis", "redis_opt", help="Redis URL of a cluster: this daemon leads (one at a time) and seeds the "
+                                          "workers' queue on schedule [default: $DRILLWATCH_REDIS, else cluster.redis].")
 @output_options
 @click.pass_obj
-def run(ctx: Context, once, crawl_timeout, workers, log_level, as_json):
+def run(ctx: Context, once, crawl_timeout, workers, log_level, redis_opt, as_json):
     """Crawl every enabled outlet on its schedule until stopped.
 
     Each crawl runs in its own process within the time limit; an outlet that keeps failing is
     retried less and less often (up to daemon.max_backoff). The schedule lives in the database
     (table apscheduler_jobs), so a restart resumes it. SIGTERM or Ctrl-C: stop after running
     crawls finish (daemon.stop_grace); SIGHUP: re-read outlets.yaml and settings.yaml.
+
+    One daemon per database: a second one refuses to start and says who runs. With a Redis URL it is a
+    cluster leader instead: one leads and seeds the workers' queue, the others wait and take over when
+    the leader's lease runs out.
     """
+    from config.load import load_settings
+    from crawler.cluster import key_prefix, redis_url
     from scheduler.daemon import Daemon
+    from storage.locks import DaemonLockHeld
 
     setup_logging(log_level)
     if crawl_timeout is not None:
         os.environ[ENV_CRAWL_TIMEOUT] = str(crawl_timeout)  # read by each crawl job in this process
     ctx.engine()  # create or migrate the schema first, with a clear error if the database is unusable
-    daemon = Daemon(ctx.config_dir, ctx.db_url, workers=workers)
+    settings = load_settings(ctx.config)
+    daemon = Daemon(ctx.config_dir, ctx.db_url, workers=workers, redis_url=redis_url(redis_opt, settings),
+                    redis_prefix=key_prefix(None, settings))
     if not once:
         sys.exit(daemon.run_forever())
-    results, _post = daemon.run_once()
+    try:
+        results, _post = daemon.run_once()
+    except DaemonLockHeld as exc:
+        fail(str(exc))
     emit(results, [("outlet", "outlet"), ("status", "status"), ("pages", "pages fetched"),
                    ("new", "articles stored"), ("updated", "updated"), ("errors", "errors"),
                    ("message", "message")], as_json, title="crawl round", empty="no enabled outlets")

@@ -1,7 +1,14 @@
 """`drillwatch run`: APScheduler's BlockingScheduler with its job store in the drillwatch database.
 
-One persistent job per enabled outlet (`crawl:<name>`, `scheduler.jobs:crawl_outlet(name, config, db)`)
-lives in the `apscheduler_jobs` table, so a restart resumes the schedule where it was. Listeners do the
+One persistent job per enabled outlet (`crawl:<name>`, `scheduler.jobs:crawl_outlet(name)`) lives in the
+`apscheduler_jobs` table, so a restart resumes the schedule where it was. Jobs take the outlet name only:
+the config dir and database URL come from this process's environment at run time, so no credential is
+pickled into the job table.
+
+One daemon per database: without Redis a second daemon refuses to start (storage.locks.DaemonLock says who
+holds the database). With a Redis URL (cluster.redis, $DRILLWATCH_REDIS) the daemon is a cluster leader
+candidate: it waits for the leader lock (scheduler.leader), and once it leads its jobs seed the shared
+queue (`scheduler.jobs:seed_outlet(name)`) for the workers instead of crawling here. Listeners do the
 side effects: log what each crawl did, back off from an outlet that keeps failing, and queue the
 post-crawl work. Signals: SIGTERM/SIGINT stop gracefully, SIGHUP re-reads the configuration.
 
@@ -33,12 +40,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Column, Float, MetaData, Table, Unicode, inspect, select
 from sqlalchemy.engine import Engine
 
-from config.load import ConfigError, load_outlets, load_settings
+from config.load import ENV_CONFIG, ConfigError, load_outlets, load_settings
 from config.schema import Outlet, Settings
 from scheduler import jobs
 from scheduler.backoff import backoff_until
 from storage import runs
-from storage.db import make_engine, session_scope
+from storage.db import ENV_DB, make_engine, session_scope
+from storage.locks import DaemonLock, DaemonLockHeld
 
 log = logging.getLogger("drillwatch.daemon")
 
@@ -207,8 +215,14 @@ def stored_next_runs(engine: Engine) -> dict[str, datetime | None]:
 # --- the daemon -------------------------------------------------------------------------------------
 
 class Daemon:
-    def __init__(self, config_dir: str | Path, db_url: str, workers: int = 4, tz=None):
+    def __init__(self, config_dir: str | Path, db_url: str, workers: int = 4, tz=None, redis_url: str | None = None,
+                 redis_prefix: str | None = None):
         self.config_dir, self.db_url = str(Path(config_dir).resolve()), db_url
+        self.redis_url, self.redis_prefix = redis_url, redis_prefix
+        self.job_func = jobs.seed_outlet if redis_url else jobs.crawl_outlet
+        self.leadership = None
+        self.db_lock: DaemonLock | None = None
+        self.refusal: str | None = None
         self.outlets_file = Path(self.config_dir) / "outlets.yaml"
         self.outlets = load_outlets(self.config_dir)  # a bad config fails here, before anything starts
         self.settings = load_settings(self.config_dir)
@@ -232,11 +246,64 @@ class Daemon:
         self._reload_lock = threading.Lock()
         self.exit_code = 0
 
+    # -- one daemon per database, one leader per cluster --------------------------------------------
+    def claim(self) -> bool:
+        """Become the database's daemon (or the cluster's leader, waiting for it); False: do not run."""
+        if not self.redis_url:
+            try:
+                self.db_lock = DaemonLock(self.engine).acquire()
+            except DaemonLockHeld as exc:
+                self.refusal = f"{exc}; not starting (stop it first, or give this daemon another database)"
+                log.error("%s", self.refusal)
+                return False
+            return True
+        import redis
+
+        from crawler.cluster import Keys
+        from scheduler.leader import Leadership
+
+        server = redis.Redis.from_url(self.redis_url)
+        self.leadership = Leadership(server, Keys(self.redis_prefix or self.settings.cluster.prefix).leader(),
+                                     self.settings.cluster.lease)
+        if not self.leadership.wait(self.stopping):
+            return False
+        self.leadership.keep(self._lost_leadership)
+        return True
+
+    def _lost_leadership(self, why: str) -> None:
+        log.error("%s; stopping (another daemon may lead now)", why)
+        self.exit_code = 1
+        if self._stopper is None:
+            self._stopper = threading.Thread(target=self.stop, name="drillwatch-stop", daemon=True)
+            self._stopper.start()
+
+    def export_runtime(self) -> None:
+        """What the jobs read at run time (scheduler.jobs.runtime), never stored with them."""
+        os.environ[ENV_CONFIG], os.environ[ENV_DB] = self.config_dir, self.db_url
+        if self.redis_url:
+            from crawler.cluster import ENV_PREFIX, ENV_REDIS
+            os.environ[ENV_REDIS] = self.redis_url
+            if self.redis_prefix:
+                os.environ[ENV_PREFIX] = self.redis_prefix
+
+    def unclaim(self) -> None:
+        if self.db_lock is not None:
+            self.db_lock.release()
+        if self.leadership is not None:
+            self.leadership.release()
+
     # -- running -------------------------------------------------------------------------------------
     def run_forever(self) -> int:
-        log.info("drillwatch daemon starting: config %s, database %s, %d crawl workers",
-                 self.config_dir, self.engine.url.render_as_string(hide_password=True), self.workers)
+        log.info("drillwatch daemon starting: config %s, database %s, %d crawl workers%s",
+                 self.config_dir, self.engine.url.render_as_string(hide_password=True), self.workers,
+                 f"; cluster leader candidate on Redis (prefix {self.redis_prefix or self.settings.cluster.prefix})"
+                 if self.redis_url else "")
         self._install_signals()
+        self.export_runtime()
+        if not self.claim():
+            self._started.set()
+            self.engine.dispose()
+            return 1 if self.db_lock is None and not self.stopping.is_set() else 0
         try:
             self.scheduler.start()  # blocks until shutdown; _on_started sets everything up first
         except Exception:
@@ -246,6 +313,7 @@ class Daemon:
             stop_crawls(self.settings.daemon.stop_grace, jobs.kill_grace(self.settings), self._hurry)
         finally:
             self._started.set()
+            self.unclaim()
             self.engine.dispose()
         log.info("drillwatch daemon stopped")
         return self.exit_code
@@ -287,15 +355,15 @@ class Daemon:
         changes: dict[str, list[str]] = {"added": [], "rescheduled": [], "updated": [], "kept": [], "removed": []}
         for jid, (outlet, trigger) in plan.items():
             job = existing.get(jid)
-            args = (outlet.name, self.config_dir, self.db_url)
+            args = (outlet.name,)
             old_key = trigger_key(job.trigger) if job else None
-            if job and old_key == trigger_key(trigger) and tuple(job.args) == args \
+            if job and old_key == trigger_key(trigger) and tuple(job.args) == args and job.func is self.job_func \
                     and job.misfire_grace_time == settings.daemon.misfire_grace and job.executor == CRAWL_EXECUTOR:
                 changes["kept"].append(outlet.name)
                 continue
             next_run = merged_next_run(job.next_run_time if job else None, old_key, trigger, now)
             self.scheduler.add_job(
-                jobs.crawl_outlet, trigger, args=list(args), id=jid, name=f"crawl {outlet.name}",
+                self.job_func, trigger, args=list(args), id=jid, name=f"crawl {outlet.name}",
                 replace_existing=True, max_instances=1, coalesce=True,
                 misfire_grace_time=settings.daemon.misfire_grace, jobstore=PERSISTENT,
                 executor=CRAWL_EXECUTOR, next_run_time=next_run)
@@ -459,11 +527,21 @@ class Daemon:
         """Every enabled outlet's crawl once (as the daemon would), then post_crawl."""
         signal.signal(signal.SIGTERM, self._on_once_signal)
         signal.signal(signal.SIGINT, self._on_once_signal)
+        self.export_runtime()
+        if not self.claim():
+            self.engine.dispose()
+            raise DaemonLockHeld(self.refusal or "stopped while waiting to lead")
+        try:
+            return self._run_once()
+        finally:
+            self.unclaim()
+
+    def _run_once(self) -> tuple[list[dict], dict]:
         self.sweep_open_runs()
         names = [o.name for o in self.outlets if o.enabled]
         log.info("crawling once: %s", ", ".join(names) or "no enabled outlets")
         with concurrent.futures.ThreadPoolExecutor(max(1, min(self.workers, len(names) or 1))) as pool:
-            futures = [pool.submit(jobs.crawl_outlet, n, self.config_dir, self.db_url) for n in names]
+            futures = [pool.submit(self.job_func, n) for n in names]
             results = []
             for future in futures:
                 result = future.result()

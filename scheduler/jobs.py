@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from config.load import ConfigError, load_outlets, load_settings
+from config.load import ConfigError, config_dir, load_outlets, load_settings
 from config.schema import Settings
 from storage import runs
-from storage.db import make_engine, session_scope
+from storage.db import ENV_DB, database_url, make_engine, session_scope
 from storage.models import utcnow
 
 log = logging.getLogger("drillwatch.jobs")
@@ -106,15 +106,24 @@ def kill_grace(settings: Settings) -> float:
     return float(max(1, min(KILL_GRACE, settings.daemon.stop_grace)))
 
 
-def crawl_command(name: str, config: str, db: str, trigger: str) -> list[str]:
-    return [sys.executable, "-m", "crawler.run", name, "--config", config, "--db", db,
-            "--trigger", trigger, "--log-level", "WARNING"]
+def crawl_command(name: str, config: str, trigger: str) -> list[str]:
+    """The crawl process's command line; the database URL goes in its environment (`ps` shows argv)."""
+    return [sys.executable, "-m", "crawler.run", name, "--config", config, "--trigger", trigger,
+            "--log-level", "WARNING"]
+
+
+def runtime(config: str | None = None, db: str | None = None) -> tuple[str, str]:
+    """The config dir and database URL a job works on: given, else from the environment the daemon set
+    at start ($DRILLWATCH_CONFIG, $DRILLWATCH_DB). The job store keeps only outlet names, so that no
+    database URL (with its password) is ever pickled into the jobs table."""
+    return str(config_dir(config)), database_url(db)
 
 
 # --- the crawl job --------------------------------------------------------------------------------
 
-def crawl_outlet(name: str, config: str, db: str, trigger: str = "scheduled") -> dict:
+def crawl_outlet(name: str, config: str | None = None, db: str | None = None, trigger: str = "scheduled") -> dict:
     """Crawl one outlet in a child process within the time limit; return what the run did."""
+    config, db = runtime(config, db)
     try:  # re-read at every run: config edits apply without a reload
         settings = load_settings(config)
         outlet = next((o for o in load_outlets(config) if o.name == name), None)
@@ -128,8 +137,9 @@ def crawl_outlet(name: str, config: str, db: str, trigger: str = "scheduled") ->
     since = utcnow() - timedelta(seconds=1)
     started = time.monotonic()
     try:
-        child = SUPERVISOR.spawn(name, crawl_command(name, config, db, trigger), stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
+        child = SUPERVISOR.spawn(name, crawl_command(name, config, trigger), stdout=subprocess.PIPE,
+                                 env={**os.environ, ENV_DB: db}, stderr=subprocess.PIPE, text=True,
+                                 encoding="utf-8", errors="replace",
                                  start_new_session=True)  # a Ctrl-C on the daemon's terminal is the daemon's
     except Stopping:
         return skipped(name, "the daemon is stopping")
@@ -143,6 +153,27 @@ def crawl_outlet(name: str, config: str, db: str, trigger: str = "scheduled") ->
     if result["status"] not in ("ok", "interrupted") and stderr.strip():
         log.warning("crawl %s: last lines from the crawl process:\n%s", name, _tail(stderr, 8))
     return result
+
+
+def seed_outlet(name: str, config: str | None = None, db: str | None = None) -> dict:
+    """The leader daemon's job with a Redis URL ($DRILLWATCH_REDIS): queue the outlet's entry points for
+    the workers (scheduler.seeding) instead of crawling it here."""
+    from crawler.cluster import ENV_PREFIX, ENV_REDIS
+    from scheduler.seeding import seed
+
+    config, db = runtime(config, db)
+    try:
+        settings = load_settings(config)
+        outlet = next((o for o in load_outlets(config) if o.name == name), None)
+    except ConfigError as exc:
+        return skipped(name, f"configuration error: {exc.file}: {exc.where}: {exc.message}")
+    if outlet is None or not outlet.enabled:
+        return skipped(name, "no longer enabled in outlets.yaml; send the daemon SIGHUP to update its schedule")
+    url = os.environ.get(ENV_REDIS) or settings.cluster.redis
+    prefix = os.environ.get(ENV_PREFIX) or settings.cluster.prefix
+    [result] = seed([name], config=config, db=db, redis_url=url, prefix=prefix)
+    return {"outlet": name, "status": result["status"], "runs": [result["run"]], "seeded": True,
+            "message": result["message"]}
 
 
 def skipped(name: str, why: str) -> dict:
@@ -226,6 +257,8 @@ def describe(result: dict) -> str:
     name, status = result["outlet"], result["status"]
     if status == "skipped":
         return f"crawl {name}: skipped ({result.get('message')})"
+    if result.get("seeded"):
+        return f"seed {name}: {status}: {result.get('message')} (run {', '.join(map(str, result['runs']))})"
     text = (f"crawl {name}: {status} in {result.get('seconds', 0)}s: {result.get('pages', 0)} pages, "
             f"{result.get('new', 0)} new articles, {result.get('updated', 0)} updated, "
             f"{result.get('errors', 0)} errors")

@@ -23,7 +23,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.dedup import LshIndex, decode, find_copy
+from storage.dedup import LshIndex, band_keys, decode, find_copy
+from storage.locks import store_locks
 from storage.models import Article, ArticleVersion, SeenUrl, Story, utcnow
 from storage.monitor import RevisitSchedule, next_visit, schedule_article
 
@@ -156,6 +157,7 @@ def seen_among(session: Session, urls: Iterable[str], chunk: int = 500) -> set[s
 # --- storing --------------------------------------------------------------------------------------
 
 def store_article(session: Session, data: ArticleData, options: StoreOptions = DEFAULT_OPTIONS) -> StoreResult:
+    store_locks(session, lock_names(data, options))  # another process storing a copy right now: wait for it
     article_id = find_article_id(session, data.canonical_url, data.url, data.final_url)
     if article_id is None:
         return _insert(session, data, options)
@@ -166,6 +168,17 @@ def store_article(session: Session, data: ArticleData, options: StoreOptions = D
     result = _maybe_new_version(session, article, data, options)
     schedule_article(article, options.schedule, data.fetched_at)
     return result
+
+
+def lock_names(data: ArticleData, options: StoreOptions) -> list[str]:
+    """What two copies of one story (or two fetches of one article) would share: their URLs, their text
+    fingerprint, and (near copies) at least one LSH band key. Held until the transaction commits."""
+    names = [f"url:{u}" for u in (data.canonical_url, data.url, data.final_url) if u]
+    names.append(f"text:{data.content_hash}")
+    if options.index is not None and data.minhash and hasattr(options.index, "bands"):
+        names += [f"band:{band}:{key}" for band, key in
+                  band_keys(decode(data.minhash), options.index.bands, options.index.rows)]
+    return names
 
 
 def _insert(session: Session, data: ArticleData, options: StoreOptions) -> StoreResult:

@@ -68,8 +68,11 @@ def init_db(engine: Engine) -> None:
     """Bring the schema to the newest migration (creates it on a new database)."""
     from alembic import command
 
+    from storage.locks import migration_lock
+
     try:
-        command.upgrade(alembic_config(engine), "head")
+        with migration_lock(engine):  # two processes starting together on a new database: one migrates
+            command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
         raise StorageError(describe_db_error(engine, exc)) from None
 

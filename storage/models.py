@@ -43,7 +43,7 @@ class CrawlRun(Base):
     __tablename__ = "crawl_runs"
     id: Mapped[int] = mapped_column(primary_key=True)
     outlet: Mapped[str] = mapped_column(String(100), index=True)
-    trigger: Mapped[str] = mapped_column(String(20), default="manual")  # manual | scheduled | demo
+    trigger: Mapped[str] = mapped_column(String(20), default="manual")  # manual | scheduled | demo | worker | seed
     status: Mapped[str] = mapped_column(String(20), default="running")  # running | ok | failed | interrupted | killed
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None]
@@ -54,6 +54,7 @@ class CrawlRun(Base):
     items_dropped: Mapped[int] = mapped_column(default=0)
     errors: Mapped[int] = mapped_column(default=0)
     pid: Mapped[int | None]
+    worker: Mapped[str | None] = mapped_column(String(200))  # cluster worker or seeder (host:pid:tag)
     finish_reason: Mapped[str | None] = mapped_column(String(100))
     message: Mapped[str | None] = mapped_column(Text)
     stats: Mapped[dict[str, Any] | None]

@@ -11,9 +11,9 @@ from storage.models import Article, CrawlError, CrawlRun, utcnow
 
 
 def start_run(session: Session, outlet: str, trigger: str = "manual", pid: int | None = None,
-              host: str | None = None) -> CrawlRun:
+              host: str | None = None, worker: str | None = None) -> CrawlRun:
     """`host` (kept in the run's stats until it finishes) tells whose process `pid` is."""
-    run = CrawlRun(outlet=outlet, trigger=trigger, pid=pid, started_at=utcnow(),
+    run = CrawlRun(outlet=outlet, trigger=trigger, pid=pid, worker=worker, started_at=utcnow(),
                    stats={"drillwatch/host": host} if host else None)
     session.add(run)
     session.flush()
@@ -143,3 +143,9 @@ def open_runs(session: Session, trigger: str | None = None) -> list[CrawlRun]:
         query = query.where(CrawlRun.trigger == trigger)
     return list(session.scalars(query))
 
+
+
+def open_worker_runs(session: Session) -> list[CrawlRun]:
+    """Cluster workers' runs without a finish time (running, or their worker died)."""
+    return list(session.scalars(select(CrawlRun).where(CrawlRun.finished_at.is_(None), CrawlRun.trigger == "worker",
+                                                       CrawlRun.worker.is_not(None))))
