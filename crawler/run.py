@@ -108,7 +108,7 @@ def work(names: list[str] | None = None, *, redis_url: str, prefix: str, config:
 
 
 def close_dead_runs(db: str | None):
-    """At each heartbeat: runs left open by workers whose heartbeat expired are closed as failed."""
+    """At each heartbeat: runs left open by workers whose heartbeat expired are closed as killed."""
     from storage import runs
     from storage.db import make_engine, session_scope
 
@@ -118,7 +118,7 @@ def close_dead_runs(db: str | None):
         with session_scope(engine) as session:
             for run in runs.open_worker_runs(session):
                 if not presence.alive(run.worker):
-                    runs.mark_abandoned(session, run.id, "failed", f"worker {run.worker} stopped beating (killed?); "
+                    runs.mark_abandoned(session, run.id, "killed", f"worker {run.worker} stopped beating (killed?); "
                                         "its requests went back to the queue")
     return sweep
 

@@ -20,6 +20,7 @@ import concurrent.futures
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from datetime import datetime, timezone
@@ -463,16 +464,12 @@ class Daemon:
         return f"{failures} consecutive failure{'s' if failures > 1 else ''}, next run {when(job.next_run_time, now)}"
 
     def sweep_open_runs(self) -> None:
-        """Scheduled runs still open from before (the daemon itself was killed) whose process is gone."""
+        """Runs still open from before (the daemon or a crawl was killed) whose process on this host is
+        gone: closed as killed with the counts of their last checkpoint, as a crawl's start does."""
         with session_scope(self.engine) as session:
-            for run in runs.open_runs(session, trigger="scheduled"):
-                if run.pid and _alive(run.pid):
-                    log.warning("run %d of %s (pid %d) is still open and its process is alive; leaving it",
-                                run.id, run.outlet, run.pid)
-                    continue
-                runs.mark_abandoned(session, run.id, "failed",
-                                    "the crawl process was gone when the daemon started (was the daemon killed?)")
-                log.warning("run %d of %s: its process is gone; marked failed", run.id, run.outlet)
+            for run in runs.close_dead_runs(session, socket.gethostname(), _alive):
+                log.warning("run %d of %s (pid %s): its process is gone; closed as killed", run.id, run.outlet,
+                            run.pid)
 
     # -- signals -------------------------------------------------------------------------------------
     def _on_stop_signal(self, signum, _frame) -> None:

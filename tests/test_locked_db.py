@@ -95,8 +95,17 @@ def test_a_page_that_cannot_be_stored_because_of_a_lock_is_an_error_of_the_run(t
         deadline = time.monotonic() + 60
         while counts(engine)[0] == 0 and time.monotonic() < deadline:  # the run is recorded: lock it now
             time.sleep(0.05)
-        with WriteLock(path, seconds=8):  # the store waits 1 s, then once more for the item alone
-            out, err = proc.communicate(timeout=150)
+        # Held until the crawl reports the page it could not store (the store waits 1 s, then once more
+        # for the item alone), then released so that the run can be closed: no race on timings.
+        with WriteLock(path, seconds=60) as lock:
+            err_lines = []
+            for line in proc.stderr:
+                err_lines.append(line)
+                if "store_failed" in line:
+                    lock.release()
+                    break
+            out, rest = proc.communicate(timeout=150)
+        err = "".join(err_lines) + rest
     assert proc.returncode == 0, err
     row = json.loads(out)[0]
     with session_scope(engine) as session:
