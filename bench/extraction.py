@@ -236,7 +236,7 @@ def run_with_templates(pages: list[Page], min_pages: int) -> Result:
 CLUTTER_FAMILIES: dict[str, tuple[str, ...]] = {
     "ad label": (r"^[-–\s]*(advertisement|sponsor|sponsored|anzeige|publicidad|publicité)[-–\s]*$",
                  r"^(story|article) continues below"),
-    "counter": (r"^[\d.,]+\s*[km]?(\s+[\d.,]+\s*[km]?)*$", r"^\d+\s+(comments?|shares?|likes?)$"),
+    "counter": (r"^\d[\d.,]*\s*[km]?(\s+\d[\d.,]*\s*[km]?)*$", r"^\d+\s+(comments?|shares?|likes?)$"),
     "rating widget": (r"avg\. rating", r"^rate this\b", r"no votes so far"),
     "comment form": (r"^leave a (reply|comment)", r"your email address will not be published",
                      r"required fields are marked", r"save my name, email", r"^post comment",

@@ -29,14 +29,18 @@ CLUTTER = {
                   "Related: The 15 Weirdest Galaxies in Our Universe", "[Related: Salesforce Dreamforce Keynote]",
                   "Continue reading", "Continue reading the main story", "You may also like...", "DON'T MISS",
                   "Most read in world news", "Related Posts", "Also on rt.com Journalists threatened with arrest",
-                  "SOURCE: Al Jazeera News", "Tags: China, Russia, Vostok", "Tagged china russia relations, NORAD"],
+                  "SOURCE: Al Jazeera News", "Tags: China, Russia, Vostok", "Tagged china russia relations, NORAD",
+                  "(Leggi anche: Le navi cinesi tornano nel Baltico)", "Lire aussi : Les manœuvres russes en Arctique",
+                  "Читайте также: Учения в Японском море"],
     "share_prompt": ["Share this:", "Share on Facebook", "Facebook Twitter WhatsApp Email", "Print",
-                     "Like this story? Share it with a friend!"],
+                     "Like this story? Share it with a friend!",
+                     "Joint drills are a message to Washington as much as to Tokyo.Click To Tweet"],
     "call_to_action": ["Sign up for our daily newsletter", "Subscribe Free To Our Daily Newsletters",
                        "Click here to subscribe to The Paradigm Newsletter",
                        "Get the latest updates right in your inbox. Subscribe to NJ.com’s newsletters.",
                        "Follow us on Telegram", "Follow The New York Times Opinion section on Facebook and Twitter.",
-                       "Thanks for signing up!", "There was an error processing your subscription.",
+                       "Thanks for signing up!",
+                       "Follow @DrillDesk on Twitter to keep up with the latest exercise news from around the world.", "There was an error processing your subscription.",
                        "An error has occurred, please try again later."],
     "copyright_footer": [
         "All rights reserved. Copyright Agence France-Presse. Sections of the information displayed on this page "
@@ -52,7 +56,7 @@ CLUTTER = {
     "markup_debris": ["]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments."],
     "site_verification": ["google-site-verification: google037b30823fc02426.html", "yandex-verification: 4f1c2d"],
     "contact_line": ["paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to Al Root at allen.root@dowjones.com",
-                     "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik."],
+                     "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "https://www.example-outlet.com/"],
     "timestamp_line": ["Updated at 1:23 p.m. 2019", "UPDATED: Tue., Nov. 19, 2019", "- Published 18 November 2019",
                        "By lsturfaustint 2024-08-20 13:52:30 0 2K", "segunda-feira, 22 de janeiro de 2018 às 0:13",
                        "Tempo de leitura: 1 minuto", "5 min read"],
@@ -84,6 +88,8 @@ ARTICLE_SENTENCES = [
     "China has long been accused of violating intellectual property rights.",
     "Related talks will continue in Beijing next month, the ministry said.",
     "Strategic signal",
+    # a cited document is a reference, not a contact line
+    "https://www.mod.example/documents/2024/joint-sea-communique.pdf",
 ]
 
 
@@ -143,3 +149,27 @@ def test_outlet_residue_patterns_drop_matching_lines():
     context = CleanContext(residue=(re.compile(r"^KremlinWire is a registered mass medium", re.I),))
     text = "The ministry said the patrol lasted five hours.\nKremlinWire is a registered mass medium No. 123."
     assert clean_text(text, context) == "The ministry said the patrol lasted five hours."
+
+
+def test_code_block_lines_are_kept_as_they_are():
+    code = ["SELECT n, n > 3 AS is_anomaly", " n │ is_anomaly", "───┼───────────", " 2 │ f", "12 │ t", "});",
+            "<html>", "4.3333", "Comment"]
+    story = ["The query flags values above the threshold.", *code, "That is all it takes."]
+    cleaned = clean_text("\n".join(story), CleanContext(code_lines=frozenset(line.strip() for line in code)))
+    assert cleaned.splitlines() == [line.strip() for line in story]
+
+
+def test_a_long_numbered_list_of_the_article_is_not_a_menu():
+    items = [f"{n}. {country}" for n, country in enumerate(
+        ["Finland", "Norway", "Estonia", "Canada", "Germany", "France", "Japan", "Italy", "Spain", "Chile"], 1)]
+    text = "\n".join(["The ranking, best first:", *items, "The survey covered 40 countries."])
+    assert clean_text(text) == text
+
+
+def test_lone_linked_headline_between_paragraphs_is_dropped_but_a_linked_sentence_stays():
+    teaser = "NAVY CHIEF REPLACED AFTER PACIFIC DRILL MISHAP"
+    linked_sentence = "The ministry published the full exercise schedule."
+    story = ["The exercise began on Monday with forty ships, the ministry said.", teaser,
+             "Aircraft from both navies flew joint patrols over the sea.", linked_sentence, "It ends on Friday."]
+    context = CleanContext(link_texts=frozenset({teaser.casefold(), linked_sentence.casefold().rstrip(".")}))
+    assert clean_text("\n".join(story), context).splitlines() == [line for line in story if line != teaser]

@@ -57,6 +57,7 @@ class PageMeta:
     headlines: tuple[str, ...]  # title candidates, to drop the headline repeated in the text
     link_texts: frozenset[str]  # normalised anchor texts, to spot related-headline blocks
     dateline: str | None  # "Moscow, Oct 14 (AFP) Oct 14, 2024" when the page sets it apart from the text
+    code_lines: frozenset[str] = frozenset()  # stripped lines of <pre> blocks, which cleaning keeps
 
 
 def trafilatura_fields(tree: HtmlElement, url: str) -> Document:
@@ -97,6 +98,7 @@ def read_page_meta(tree: HtmlElement, url: str, language_hint: str | None = None
         headlines=headline_candidates(tree, doc.title),
         link_texts=link_texts(tree),
         dateline=page_dateline(tree),
+        code_lines=code_lines(tree),
     )
 
 
@@ -186,6 +188,12 @@ def link_texts(tree: HtmlElement, min_words: int = 3) -> frozenset[str]:
     """Normalised texts of the page's links with at least ``min_words`` words (headline teasers)."""
     texts = (normalise_line(a.text_content()) for a in tree.iter("a"))
     return frozenset(text for text in texts if text.count(" ") + 1 >= min_words)
+
+
+def code_lines(tree: HtmlElement) -> frozenset[str]:
+    """Stripped non-empty lines of the page's <pre> blocks (code, console output, markup samples)."""
+    return frozenset(line.strip() for pre in tree.iter("pre") for line in pre.text_content().splitlines()
+                     if line.strip())
 
 
 _DATELINE_SEPARATOR = re.compile(r"[(/]|--|—|–")
