@@ -171,5 +171,12 @@ def test_lone_linked_headline_between_paragraphs_is_dropped_but_a_linked_sentenc
     linked_sentence = "The ministry published the full exercise schedule."
     story = ["The exercise began on Monday with forty ships, the ministry said.", teaser,
              "Aircraft from both navies flew joint patrols over the sea.", linked_sentence, "It ends on Friday."]
-    context = CleanContext(link_texts=frozenset({teaser.casefold(), linked_sentence.casefold().rstrip(".")}))
+    context = CleanContext(story_links=frozenset({teaser.casefold(), linked_sentence.casefold().rstrip(".")}))
     assert clean_text("\n".join(story), context).splitlines() == [line for line in story if line != teaser]
+    # the same line linking to another site (a product, a source) is the article's own
+    assert clean_text("\n".join(story), CleanContext(link_texts=frozenset({teaser.casefold()}))) == "\n".join(story)
+
+
+def test_short_lines_of_a_language_written_without_spaces_are_not_a_menu():
+    lines = [f"第{n}天，两国海军舰艇编队在日本海完成联合巡航任务" for n in range(1, 13)]
+    assert clean_text("\n".join(lines)).splitlines() == lines

@@ -50,6 +50,15 @@ def _words(line: str) -> list[str]:
     return _WORD.findall(line)
 
 
+_WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _word_count(line: str) -> int:
+    """\\w+ tokens, with scripts written without spaces (CJK, kana, hangul) at two characters a word."""
+    wide = len(_WIDE.findall(line))
+    return len(_words(_WIDE.sub(" ", line))) + (wide + 1) // 2
+
+
 _SENTENCE_END = re.compile(r"[.!?。！？]['\"”’»)\]]*$")
 
 
@@ -422,7 +431,7 @@ def drop_link_blocks(lines: list[str], link_texts: frozenset[str], min_links: in
 
 
 def drop_inline_teasers(lines: list[str], link_texts: frozenset[str], min_words: int = 4) -> list[str]:
-    """A lone headline that is the whole text of a page link, set between the article's sentences
+    """A lone headline that is the whole text of a link to another page of the site, set between the article's sentences
     ("SENATOR QUITS AFTER LONG DEBATE" linking to another story) or on top of the text (a permalink
     headline). A sentence that is a link, or a list of links, is left to the other rules."""
     if not link_texts:
@@ -439,7 +448,7 @@ def drop_inline_teasers(lines: list[str], link_texts: frozenset[str], min_words:
 
 def is_stub(line: str, max_words: int = 5) -> bool:
     """A few words without sentence punctuation that are not an item of the article's own lists."""
-    return len(_words(line)) <= max_words and not _SENTENCE_END.search(line) and not is_list_item(line)
+    return _word_count(line) <= max_words and not _SENTENCE_END.search(line) and not is_list_item(line)
 
 
 def drop_trailing_stubs(lines: list[str], max_lines: int = 3) -> list[str]:
@@ -469,7 +478,7 @@ def is_menu_entry(line: str, max_words: int = 4) -> bool:
     """A terse line that could be a menu entry: a few words, no sentence end, not an item of a numbered
     list ("1. Finland") and no code or table punctuation."""
     stripped = line.strip()
-    return (0 < len(_words(stripped)) <= max_words and not _SENTENCE_END.search(stripped)
+    return (0 < _word_count(stripped) <= max_words and not _SENTENCE_END.search(stripped)
             and not _NUMBERED.match(stripped) and not _CODE_OR_TABLE.search(stripped))
 
 
@@ -522,6 +531,7 @@ class CleanContext:
     residue: tuple[re.Pattern[str], ...] = ()  # per-outlet extra patterns, searched per line
     link_texts: frozenset[str] = frozenset()  # normalised texts of the page's links
     code_lines: frozenset[str] = frozenset()  # stripped lines of the page's <pre> blocks: never clutter
+    story_links: frozenset[str] = frozenset()  # normalised texts of links to the site's other pages
 
 
 def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: bool) -> list[str]:
@@ -530,7 +540,7 @@ def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: boo
     if first:
         lines = drop_title_lines(lines, context.titles)
     lines = drop_link_blocks(lines, context.link_texts)
-    lines = drop_inline_teasers(lines, context.link_texts)
+    lines = drop_inline_teasers(lines, context.story_links)
     lines = drop_menu_runs(lines)
     if last:
         lines = drop_trailing_stubs(lines)
