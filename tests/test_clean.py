@@ -16,7 +16,9 @@ CLUTTER = {
     "comment_form": ["Leave a Reply", "Leave a Reply Cancel reply", "Leave a comment",
                      "Your email address will not be published. Required fields are marked *",
                      "Required fields are marked *", "Name *", "Post Comment", "Comments are closed.",
-                     "Save my name, email, and website in this browser for the next time I comment."],
+                     "Save my name, email, and website in this browser for the next time I comment.",
+                     "NOTE: Comments that insult other readers or stray off topic will not be approved.",
+                     "Atenção: comentários ofensivos não serão aprovados pelo moderador."],
     "syndication_note": [
         "(Except for the headline, this story has not been edited by NDTV staff and is published from a syndicated feed.)",
         "This story has not been edited by Business Standard staff and is auto-generated from a syndicated feed.",
@@ -31,7 +33,8 @@ CLUTTER = {
                   "Most read in world news", "Related Posts", "Also on rt.com Journalists threatened with arrest",
                   "SOURCE: Al Jazeera News", "Tags: China, Russia, Vostok", "Tagged china russia relations, NORAD",
                   "(Leggi anche: Le navi cinesi tornano nel Baltico)", "Lire aussi : Les manœuvres russes en Arctique",
-                  "Читайте также: Учения в Японском море"],
+                  "Читайте также: Учения в Японском море",
+                  "naval drills 2024, joint sea, china russia drills, sea of japan, vostok, pacific patrol"],
     "share_prompt": ["Share this:", "Share on Facebook", "Facebook Twitter WhatsApp Email", "Print",
                      "Like this story? Share it with a friend!",
                      "Joint drills are a message to Washington as much as to Tokyo.Click To Tweet"],
@@ -40,6 +43,7 @@ CLUTTER = {
                        "Get the latest updates right in your inbox. Subscribe to NJ.com’s newsletters.",
                        "Follow us on Telegram", "Follow The New York Times Opinion section on Facebook and Twitter.",
                        "Thanks for signing up!",
+                       "Get Harbour Weekly delivered to your door every week. 12 issues for £9.99. Click here to order.",
                        "Follow @DrillDesk on Twitter to keep up with the latest exercise news from around the world.", "There was an error processing your subscription.",
                        "An error has occurred, please try again later."],
     "copyright_footer": [
@@ -53,7 +57,7 @@ CLUTTER = {
         "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved",
         "This copy is for your personal, non-commercial use only.",
     ],
-    "markup_debris": ["]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments."],
+    "markup_debris": ['[button link="https://outlet.example/send-tip/" type="big"] Send us your story[/button]', "]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments."],
     "site_verification": ["google-site-verification: google037b30823fc02426.html", "yandex-verification: 4f1c2d"],
     "contact_line": ["paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to Al Root at allen.root@dowjones.com",
                      "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "https://www.example-outlet.com/"],
@@ -88,6 +92,8 @@ ARTICLE_SENTENCES = [
     "China has long been accused of violating intellectual property rights.",
     "Related talks will continue in Beijing next month, the ministry said.",
     "Strategic signal",
+    "The ships, the aircraft, the crews, the radars, the missiles and the tankers all took part.",
+    "The minister said comments by Tokyo were not helpful to the talks.",
     # a cited document is a reference, not a contact line
     "https://www.mod.example/documents/2024/joint-sea-communique.pdf",
 ]

@@ -127,9 +127,20 @@ _COMMENT_FORM = _full(
 )
 
 
+# comment policies: "Comments that insult other readers will not be approved by the moderator."
+_COMMENT_WORD = re.compile(r"\b(comments?|comentários?|comentarios?|commentaires?|kommentare?|commenti|комментари\w*)\b",
+                           re.IGNORECASE)
+_MODERATION_WORD = re.compile(
+    r"\b(moderat\w*|модерац\w*)|\b(not|não|no|nicht|ne)\b.{0,20}\b(approved|aprovad\w*|publicad\w*|publiés?"
+    r"|freigeschaltet|published)", re.IGNORECASE)
+
+
 def is_comment_form(line: Line) -> bool:
-    """"Leave a Reply", "Your email address will not be published. Required fields are marked *"."""
-    return bool(_COMMENT_FORM.fullmatch(line.norm))
+    """"Leave a Reply", "Your email address will not be published. Required fields are marked *",
+    comment policies."""
+    if _COMMENT_FORM.fullmatch(line.norm):
+        return True
+    return bool(_COMMENT_WORD.search(line.norm)) and bool(_MODERATION_WORD.search(line.norm))
 
 
 # Outlets word the wire disclaimer differently ("not been edited by NDTV staff", "auto-generated
@@ -186,9 +197,18 @@ _READ_MORE = _full(
 _ATTRIBUTION = _full(r"(sources?|via|credits?|photo credit|image credit|image source|photo)\s*:\s*.{1,80}")
 
 
+def is_keyword_list(line: Line) -> bool:
+    """SEO keyword lines: six or more short comma-separated phrases and no sentence end
+    ("drills 2024, joint drills, naval drills, sea drills, ...")."""
+    items = line.raw.split(",")
+    return (len(items) >= 6 and not _SENTENCE_END.search(line.raw)
+            and all(0 < len(_words(item)) <= 4 for item in items))
+
+
 def is_read_more(line: Line) -> bool:
-    """"Source link", "Read more: ...", "Read More “Headline” »", "Continue reading", "Related: ..."."""
-    if _READ_MORE.fullmatch(line.norm):
+    """"Source link", "Read more: ...", "Read More “Headline” »", "Continue reading", "Related: ...",
+    keyword lists."""
+    if _READ_MORE.fullmatch(line.norm) or is_keyword_list(line):
         return True
     return line.words <= 8 and bool(_ATTRIBUTION.fullmatch(line.norm))
 
@@ -227,6 +247,8 @@ _CALL_TO_ACTION = _full(
     r"|get (the latest|breaking) .{0,40}(delivered|in your inbox|straight to)"
     r"|we'?d like to hear (what you think|from you)|to continue reading|log ?in to continue"
     r"|get .{0,30} on the go|listen to (this|the) (article|story))(?!\w).{0,300}"
+    # print subscription offers: "Get The Monthly delivered ... 12 issues for £11.99."
+    r"|.{0,120}\b\d+ issues for\W{0,2}\d.{0,200}"
 )
 # UI error messages; short, so "An error occurred in the launch sequence, officials said" stays
 _UI_ERROR = _full(
@@ -278,9 +300,14 @@ _PLACEHOLDER = _full(
 )
 
 
+# an unexpanded CMS shortcode: "[button link=...]Send us your story[/button]"
+_SHORTCODE = _full(r"\[(\w+)\b[^\]]*\].{0,200}\[/\1\]")
+
+
 def is_markup_debris(line: Line) -> bool:
-    """"]]>", stray tags and entities, "Waiting for response to load…", "Loading..."."""
-    return bool(_MARKUP_DEBRIS.fullmatch(line.raw)) or bool(_PLACEHOLDER.fullmatch(line.norm))
+    """"]]>", stray tags and entities, unexpanded shortcodes, "Waiting for response to load…", "Loading..."."""
+    return (bool(_MARKUP_DEBRIS.fullmatch(line.raw)) or bool(_PLACEHOLDER.fullmatch(line.norm))
+            or bool(_SHORTCODE.fullmatch(line.raw)))
 
 
 _VERIFICATION = _full(
@@ -352,7 +379,7 @@ RESIDUE_RULES: tuple[tuple[str, int, Callable[[Line], bool]], ...] = (
     ("share_prompt", 60, is_share_prompt),
     ("call_to_action", 60, is_call_to_action),
     ("copyright_footer", 120, is_copyright_footer),
-    ("markup_debris", 20, is_markup_debris),
+    ("markup_debris", 40, is_markup_debris),
     ("site_verification", 10, is_site_verification),
     ("contact_line", 40, is_contact_line),
     ("timestamp_line", 12, is_timestamp_line),
