@@ -2,7 +2,8 @@
 
 * Revisits (meta["revisit"], made by the spider from the revisit schedule) go out as conditional requests
   (If-None-Match / If-Modified-Since from the stored ETag / Last-Modified). Any answer moves the article's
-  schedule on; a 304 ends there (the spider's callback ignores it: nothing to extract).
+  schedule on; a 304 ends there (the spider's callback ignores it: nothing to extract). 304s are recorded
+  in batches of FLUSH_EVERY (a recheck answers thousands of them), other answers at once.
 * Every answered article link is remembered (seen_urls), even when no article comes of it (404, PDF), so
   feeds and listings that repeat it for days do not make us fetch it again (written in batches of
   FLUSH_EVERY and at the end of the crawl; a link with no answer, e.g. a timeout, is tried again next
@@ -19,7 +20,7 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.pipelines.store import revisit_schedule
 from storage.articles import remember_links, seen_among
 from storage.db import init_db, make_engine, session_scope
-from storage.monitor import record_visit
+from storage.monitor import record_visit, record_visits
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -44,6 +45,7 @@ class RevisitMiddleware:
         self.engine = make_engine(crawler.settings.get("DRILLWATCH_DB"))
         self.schedule = revisit_schedule(crawler.settings)
         self.answered: list[str] = []
+        self.not_modified: list[tuple] = []
         init_db(self.engine)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -66,9 +68,15 @@ class RevisitMiddleware:
         if not meta.get("article") or response.status in (301, 302, 303, 307, 308):
             return response
         if meta.get("revisit"):
-            with session_scope(self.engine) as session:
-                record_visit(session, meta["article_id"], response.status, datetime.now(timezone.utc), self.schedule,
-                             _header(response, b"ETag"), _header(response, b"Last-Modified"))
+            visit = (meta["article_id"], response.status, datetime.now(timezone.utc), _header(response, b"ETag"),
+                     _header(response, b"Last-Modified"))
+            if response.status == 304:
+                self.not_modified.append(visit)
+                if len(self.not_modified) >= self.FLUSH_EVERY:
+                    self.flush()
+            else:
+                with session_scope(self.engine) as session:
+                    record_visit(session, *visit[:3], self.schedule, *visit[3:])
             self.crawler.stats.inc_value(f"drillwatch/revisits/{response.status}")
         else:
             self.answered += [*meta.get("redirect_urls", ()), request.url]
@@ -77,6 +85,10 @@ class RevisitMiddleware:
         return response
 
     def flush(self) -> None:
+        visits, self.not_modified = self.not_modified, []
+        if visits:
+            with session_scope(self.engine) as session:
+                record_visits(session, visits, self.schedule)
         urls, self.answered = self.answered, []
         if urls:
             with session_scope(self.engine) as session:

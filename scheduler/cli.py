@@ -37,10 +37,6 @@ def run_crawl(ctx: Context, names: list[str], trigger: str, config: str | None, 
                      log_level="INFO" if verbose else "WARNING", observe=progress.observe, overrides=overrides)
 
 
-# a forced recheck: every stored article is due now, and the page budget does not cut it short
-RECHECK = {"DRILLWATCH_RECHECK": True, "CLOSESPIDER_PAGECOUNT": 0}
-
-
 def summarise_recheck(ctx: Context, run_ids: list[int], as_json: bool) -> None:
     """Per outlet: articles rechecked, answered 304, fetched again, changed (a new version), errors."""
     with session_scope(ctx.engine()) as session:
@@ -103,8 +99,10 @@ def crawl(ctx: Context, outlets, recheck, verbose, as_json):
     if unknown:
         fail(f"no such outlet: {', '.join(unknown)} (configured: {', '.join(sorted(configured))})")
     ctx.engine()
+    from crawler.run import RECHECK_SETTINGS
+
     run_ids = run_crawl(ctx, list(outlets), "recheck" if recheck else "manual", ctx.config, verbose,
-                        RECHECK if recheck else None)
+                        RECHECK_SETTINGS if recheck else None)
     deliver_alerts(ctx, ctx.config)
     if recheck:
         summarise_recheck(ctx, run_ids, as_json)

@@ -45,6 +45,8 @@ class ArticleData:
     description: str | None = None
     language: str | None = None
     published_at: datetime | None = None
+    published_source: str | None = None  # page markup | page URL | dateline | feed
+    published_note: str | None = None    # why, when the page and the feed disagreed or a date was dropped
     etag: str | None = None
     last_modified: str | None = None
     relevant: bool = False
@@ -205,7 +207,7 @@ def _insert(session: Session, data: ArticleData, options: StoreOptions) -> Store
 
 
 _ARTICLE_FIELDS = ("outlet", "url", "canonical_url", "title", "text", "author", "agency", "site_name", "description",
-                   "language", "published_at", "content_hash", "etag", "last_modified", "relevant",
+                   "language", "published_at", "published_source", "published_note", "content_hash", "etag", "last_modified", "relevant",
                    "relevance_score", "minhash")
 _NEW_ARTICLE, _NEW_STORY, _NEW_VERSION = insert(ARTICLES), insert(STORIES), insert(VERSIONS)
 

@@ -111,6 +111,13 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def record_visits(session: Session, visits: Iterable[tuple], schedule: RevisitSchedule) -> None:
+    """Several answered revisits at once (a recheck's 304s): ``(article_id, status, fetched_at, etag,
+    last_modified)`` each, in one transaction."""
+    for article_id, status, fetched_at, etag, last_modified in visits:
+        record_visit(session, article_id, status, fetched_at, schedule, etag, last_modified)
+
+
 def record_visit(session: Session, article_id: int, status: int, fetched_at: datetime, schedule: RevisitSchedule,
                  etag: str | None = None, last_modified: str | None = None) -> None:
     """A revisit was answered: the fetch time and validators move on, and so does the schedule

@@ -193,3 +193,31 @@ def test_a_linked_feed_entry_whose_date_changed_is_fetched_again_and_the_others_
     assert gets(demo_server, ARTIFEX_ALASKA) == [200, 200]
     assert gets(demo_server, "/artifex/china-will-send-troops-to-russia-for-joint-military-training/") == [200]
     assert article_at(engine_for, demo_server, ARTIFEX_ALASKA).version_count == 2
+
+
+def test_show_says_which_date_was_used_when_page_and_feed_disagree_and_never_a_future_one(
+        db_url, demo_server, sites, engine_for, tmp_path):
+    from config import DEMO_DIR
+
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("outlets.yaml", "settings.yaml"):
+        text = (DEMO_DIR / name).read_text(encoding="utf-8")
+        (config / name).write_text(text.replace("feed_content: true", "feed_content: false"), encoding="utf-8")
+    troops = "/artifex/china-will-send-troops-to-russia-for-joint-military-training/"
+    feed = sites / ARTIFEX_FEED.strip("/") / "index.xml"
+    # the feed dates the Alaska story a week early, and the troops story years ahead
+    feed.write_text(feed.read_text(encoding="utf-8").replace("Thu, 25 Jul 2024 09:29:01", "Thu, 18 Jul 2024 09:29:01")
+                    .replace("Wed, 17 Aug 2022 11:05:42", "Sun, 17 Aug 2031 11:05:42"), encoding="utf-8")
+    run_drillwatch("crawl", "artifex", "--json", db=db_url, server=demo_server, config=config)
+
+    alaska = json.loads(run_drillwatch("show", str(article_at(engine_for, demo_server, ARTIFEX_ALASKA).id), "--json",
+                                       db=db_url).stdout)
+    assert alaska["published"].startswith("2024-07-25") and alaska["date_source"] == "page markup"
+    assert "the feed 2024-07-18" in alaska["date_note"]
+    shown = run_drillwatch("show", str(article_at(engine_for, demo_server, troops).id), db=db_url).stdout
+    assert "date from:" in shown and "page markup" in shown
+    assert "the feed date 2031-08-17" in shown and "after the fetch" in shown
+    troops_article = article_at(engine_for, demo_server, troops)
+    assert troops_article.published_at <= troops_article.first_fetched_at
+    assert troops_article.published_at.year == 2022
