@@ -63,7 +63,7 @@ CLUTTER = {
                      "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "https://www.example-outlet.com/"],
     "timestamp_line": ["Updated at 1:23 p.m. 2019", "UPDATED: Tue., Nov. 19, 2019", "- Published 18 November 2019",
                        "By lsturfaustint 2024-08-20 13:52:30 0 2K", "segunda-feira, 22 de janeiro de 2018 às 0:13",
-                       "Tempo de leitura: 1 minuto", "5 min read"],
+                       "Tempo de leitura: 1 minuto", "5 min read", "August 22, 2013", "Tuesday, 14 July 2024"],
 }
 
 
@@ -173,7 +173,7 @@ def test_a_long_numbered_list_of_the_article_is_not_a_menu():
 
 
 def test_lone_linked_headline_between_paragraphs_is_dropped_but_a_linked_sentence_stays():
-    teaser = "NAVY CHIEF REPLACED AFTER PACIFIC DRILL MISHAP"
+    teaser = "Navy Chief Replaced After Pacific Drill Mishap"
     linked_sentence = "The ministry published the full exercise schedule."
     story = ["The exercise began on Monday with forty ships, the ministry said.", teaser,
              "Aircraft from both navies flew joint patrols over the sea.", linked_sentence, "It ends on Friday."]
@@ -186,3 +186,12 @@ def test_lone_linked_headline_between_paragraphs_is_dropped_but_a_linked_sentenc
 def test_short_lines_of_a_language_written_without_spaces_are_not_a_menu():
     lines = [f"第{n}天，两国海军舰艇编队在日本海完成联合巡航任务" for n in range(1, 13)]
     assert clean_text("\n".join(lines)).splitlines() == lines
+
+
+def test_a_linked_line_in_capitals_is_a_teaser_wherever_it_links():
+    shout = "ADMIRAL SAYS PACIFIC PATROLS WILL GO ON"
+    story = ["The ships returned to port on Friday, the fleet said.", shout, "Crews were given two days' leave."]
+    context = CleanContext(link_texts=frozenset({shout.casefold()}))
+    assert clean_text("\n".join(story), context).splitlines() == [story[0], story[2]]
+    # not a link: a heading in capitals of the article itself stays
+    assert clean_text("\n".join(story), CleanContext()).splitlines() == story

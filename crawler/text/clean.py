@@ -352,6 +352,11 @@ _READING_TIME = _full(
 )
 
 
+_MONTH_NAME = (r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
+_DATE_ONLY = _full(rf"((\w+day),?\s+)?({_MONTH_NAME}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+(19|20)\d{{2}}"
+                   rf"|\d{{1,2}}\.?\s+{_MONTH_NAME},?\s+(19|20)\d{{2}}|(19|20)\d{{2}}-\d{{2}}-\d{{2}})")
+
+
 def is_timestamp_line(line: Line) -> bool:
     """Lines that only carry a date or time: "Updated at 1:23 p.m.", "- Published 18 November 2019",
     "segunda-feira, 22 de janeiro de 2018 às 0:13", "By user 2024-08-20 13:52:30 0 2K",
@@ -364,7 +369,7 @@ def is_timestamp_line(line: Line) -> bool:
         return True
     if _STAMP_PREFIX.fullmatch(norm) and (_YEAR.search(norm) or _CLOCK.search(norm)):
         return True
-    return bool(_READING_TIME.fullmatch(norm))
+    return bool(_READING_TIME.fullmatch(norm)) or bool(_DATE_ONLY.fullmatch(norm))
 
 
 # (family, most words a line of it has, predicate). The word cap skips the regexes for article
@@ -457,19 +462,30 @@ def drop_link_blocks(lines: list[str], link_texts: frozenset[str], min_links: in
     return [line for line, kept in zip(lines, keep) if kept]
 
 
-def drop_inline_teasers(lines: list[str], link_texts: frozenset[str], min_words: int = 4) -> list[str]:
-    """A lone headline that is the whole text of a link to another page of the site, set between the article's sentences
-    ("SENATOR QUITS AFTER LONG DEBATE" linking to another story) or on top of the text (a permalink
-    headline). A sentence that is a link, or a list of links, is left to the other rules."""
-    if not link_texts:
+def _shouting(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 10 and all(c.isupper() for c in letters if c.isalpha() and c.lower() != c.upper())
+
+
+def drop_inline_teasers(lines: list[str], story_links: frozenset[str], link_texts: frozenset[str] = frozenset(),
+                        min_words: int = 4) -> list[str]:
+    """A lone headline that is the whole text of a link to another page of the site, set between the
+    article's sentences ("Senator quits after long debate" linking to another story) or on top of the text
+    (a permalink headline); and a linked line in capitals anywhere ("SENATOR QUITS AFTER LONG DEBATE",
+    "GET THE FREE GUIDE!"), whatever site it links to. A sentence that is a link, or a list of links, is
+    left to the other rules."""
+    if not story_links and not link_texts:
         return lines
     keep = []
     for i, line in enumerate(lines):
+        norm = normalise_line(line)
         teaser = (len(_words(line)) >= min_words and is_headline_like(line) and not is_list_item(line)
-                  and normalise_line(line) in link_texts
+                  and norm in story_links
                   and (i == 0 or bool(_SENTENCE_END.search(lines[i - 1])) or len(_words(lines[i - 1])) >= 15)
-                  and (i + 1 == len(lines) or normalise_line(lines[i + 1]) not in link_texts))
-        keep.append(not teaser)
+                  and (i + 1 == len(lines) or normalise_line(lines[i + 1]) not in story_links))
+        shouted = (3 <= len(_words(line)) <= 20 and not is_list_item(line) and _shouting(line)
+                   and norm in link_texts)
+        keep.append(not (teaser or shouted))
     return [line for line, kept in zip(lines, keep) if kept]
 
 
@@ -567,7 +583,7 @@ def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: boo
     if first:
         lines = drop_title_lines(lines, context.titles)
     lines = drop_link_blocks(lines, context.link_texts)
-    lines = drop_inline_teasers(lines, context.story_links)
+    lines = drop_inline_teasers(lines, context.story_links, context.link_texts)
     lines = drop_menu_runs(lines)
     if last:
         lines = drop_trailing_stubs(lines)
