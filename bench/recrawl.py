@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -110,10 +111,12 @@ def crawl(config: Path, db: str, server: DemoServer, engine, *extra: str) -> dic
     server.clear_requests()
     with session_scope(engine) as session:
         last_run = session.scalar(select(func.max(CrawlRun.id))) or 0
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "crawler.run", "synthlist", "synthfeed", "--config", str(config),
                            "--db", db, "--log-level", "ERROR", *extra], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime  # the crawl process (and its workers)
     if proc.returncode != 0:
         raise SystemExit(f"crawl failed:\n{proc.stderr[-3000:]}")
     with session_scope(engine) as session:
@@ -121,7 +124,7 @@ def crawl(config: Path, db: str, server: DemoServer, engine, *extra: str) -> dic
         inside = max(r.finished_at for r in runs) - min(r.started_at for r in runs)
         extracted = sum(r.articles_new + r.articles_updated + r.articles_unchanged for r in runs)
     article_gets = [r for r in server.requests if "/synth/a/" in r[1] or "/synth/f/" in r[1]]
-    return {"wall": wall, "inside": inside.total_seconds(), "pages": len(server.requests),
+    return {"wall": wall, "cpu": cpu, "inside": inside.total_seconds(), "pages": len(server.requests),
             "article_pages": len(article_gets), "not_modified": sum(1 for r in article_gets if r[2] == 304),
             "extracted": extracted}
 
@@ -156,17 +159,18 @@ def main() -> None:
         engine.dispose()
     print(f"two loopback outlets, {args.pages} article pages (listing of {LISTING_PAGE} links/page + RSS feed); "
           f"database {db.split(':')[0]}")
-    print(f"{'crawl':<28}{'wall s':>8}{'crawl s':>9}{'pages':>7}{'articles':>9}{'304':>6}{'extracted':>10}")
+    print(f"{'crawl':<28}{'wall s':>8}{'CPU s':>7}{'crawl s':>9}{'pages':>7}{'articles':>9}{'304':>6}{'extracted':>10}")
     rows = [("1 first", first), ("2 unchanged, none due", second), (f"3 {args.revisits} due, unchanged", third)]
     if fourth:
         rows.append(("4 --recheck, all unchanged", fourth))
     for label, r in rows:
-        print(f"{label:<28}{r['wall']:>8.1f}{r['inside']:>9.1f}{r['pages']:>7}{r['article_pages']:>9}"
+        print(f"{label:<28}{r['wall']:>8.1f}{r['cpu']:>7.1f}{r['inside']:>9.1f}{r['pages']:>7}{r['article_pages']:>9}"
               f"{r['not_modified']:>6}{r['extracted']:>10}")
     print(f"second/first: wall {second['wall'] / first['wall']:.1%}, crawl {second['inside'] / first['inside']:.1%} "
           f"(target <= 5%); articles extracted again: {second['extracted']} (target 0)")
     if fourth:
-        print(f"recheck/first: wall {fourth['wall'] / first['wall']:.1%}, crawl {fourth['inside'] / first['inside']:.1%} "
+        print(f"recheck/first: wall {fourth['wall'] / first['wall']:.1%}, CPU {fourth['cpu'] / first['cpu']:.1%}, "
+              f"crawl {fourth['inside'] / first['inside']:.1%} "
               f"(target < 10%); {fourth['not_modified']} of {fourth['article_pages']} article pages answered 304; "
               f"articles extracted again: {fourth['extracted']}")
     print(f"second crawl: {second['wall'] - second['inside']:.1f} s of its wall time is process start-up "
