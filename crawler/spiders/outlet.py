@@ -56,6 +56,7 @@ def spider_class_for(outlet: Outlet) -> type["OutletSpider"]:
 class OutletSpider(Spider):
     outlet: Outlet
     _engine = None
+    _requested: frozenset[int] = frozenset()  # article ids already revisited this crawl
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
@@ -201,7 +202,7 @@ class OutletSpider(Spider):
         with session_scope(self.engine) as session:
             due = due_revisits(session, self.outlet.name, utcnow(), None if self.recheck else limit, self.recheck)
         self.crawler.stats.inc_value("drillwatch/revisits/due", len(due))
-        self._requested = {revisit.article_id for revisit in due}
+        self._requested = frozenset(revisit.article_id for revisit in due)
         return due
 
     def due_entries(self, links: set[str]) -> set[str]:
@@ -224,9 +225,9 @@ class OutletSpider(Spider):
             return {}
         with session_scope(self.engine) as session:
             found = changed_since_fetch(session, {url: date for url, (_link, date) in dates.items()})
-        requested = getattr(self, "_requested", set())
-        changed = {dates[url][0]: revisit for url, revisit in found.items() if revisit.article_id not in requested}
-        self._requested = requested | {revisit.article_id for revisit in changed.values()}
+        changed = {dates[url][0]: revisit for url, revisit in found.items()
+                   if revisit.article_id not in self._requested}
+        self._requested = self._requested | {revisit.article_id for revisit in changed.values()}
         self.crawler.stats.inc_value("drillwatch/revisits/feed_date_changed", len(changed))
         return changed
 
