@@ -7,7 +7,8 @@ memory (RevisitMiddleware).
 
 * Revisits (meta["revisit"], made by the spider from the revisit schedule) go out as conditional requests
   (If-None-Match / If-Modified-Since from the stored ETag / Last-Modified). Any answer moves the article's
-  schedule on; a 304 ends there (the spider's callback ignores it: nothing to extract).
+  schedule on; a 304 ends there (the spider's callback ignores it: nothing to extract). 304s are recorded
+  in batches of FLUSH_EVERY (a recheck answers thousands of them), other answers at once.
 * An article link is remembered (seen_urls) only once its outcome is committed: a stored article's links
   by the store, in the article's own transaction; a final verdict without an article (no article text,
   not HTML, 404, too large: the link_settled signal) here, in batches of FLUSH_EVERY and at the end of
@@ -28,7 +29,7 @@ from crawler.pipelines.store import revisit_schedule
 from crawler.signals import link_settled
 from storage.articles import remember_links, seen_among
 from storage.db import init_db, make_engine, session_scope
-from storage.monitor import record_visit
+from storage.monitor import record_visit, record_visits
 
 
 class OriginOffsiteMiddleware(OffsiteMiddleware):
@@ -59,6 +60,7 @@ class RevisitMiddleware:
         self.engine = make_engine(crawler.settings.get("DRILLWATCH_DB"))
         self.schedule = revisit_schedule(crawler.settings)
         self.settled: list[str] = []
+        self.not_modified: list[tuple] = []
         init_db(self.engine)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.link_settled, signal=link_settled)
@@ -82,9 +84,15 @@ class RevisitMiddleware:
         if not meta.get("article") or response.status in (301, 302, 303, 307, 308):
             return response
         if meta.get("revisit"):
-            with session_scope(self.engine) as session:
-                record_visit(session, meta["article_id"], response.status, datetime.now(timezone.utc), self.schedule,
-                             _header(response, b"ETag"), _header(response, b"Last-Modified"))
+            visit = (meta["article_id"], response.status, datetime.now(timezone.utc), _header(response, b"ETag"),
+                     _header(response, b"Last-Modified"))
+            if response.status == 304:
+                self.not_modified.append(visit)
+                if len(self.not_modified) >= self.FLUSH_EVERY:
+                    self.flush()
+            else:
+                with session_scope(self.engine) as session:
+                    record_visit(session, *visit[:3], self.schedule, *visit[3:])
             self.crawler.stats.inc_value(f"drillwatch/revisits/{response.status}")
         return response
 
@@ -94,6 +102,10 @@ class RevisitMiddleware:
             self.flush()
 
     def flush(self) -> None:
+        visits, self.not_modified = self.not_modified, []
+        if visits:
+            with session_scope(self.engine) as session:
+                record_visits(session, visits, self.schedule)
         urls, self.settled = self.settled, []
         if urls:
             with session_scope(self.engine) as session:

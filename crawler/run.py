@@ -44,6 +44,10 @@ def crawler_settings(config: str | None = None, db: str | None = None, trigger: 
     return settings
 
 
+# a forced recheck: every stored article is due now, and the page budget does not cut it short
+RECHECK_SETTINGS = {"DRILLWATCH_RECHECK": True, "CLOSESPIDER_PAGECOUNT": 0}
+
+
 def crawl(names: list[str] | None = None, *, config: str | None = None, db: str | None = None,
           trigger: str = "manual", log_level: str | None = None, overrides: dict | None = None,
           observe=None) -> list[int]:
@@ -130,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db")
     parser.add_argument("--trigger", default="manual")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--recheck", action="store_true", help="revisit every stored article of the outlets now")
     args = parser.parse_args(argv)
     try:
         run_ids = crawl(args.outlets, config=args.config, db=args.db, trigger=args.trigger,
-                        log_level=args.log_level)
+                        log_level=args.log_level,
+                        overrides=RECHECK_SETTINGS if args.recheck else None)
     except RunsNotRecorded as exc:
         print(" ".join(map(str, exc.run_ids)))
         print(f"Error: {exc}", file=sys.stderr)

@@ -27,13 +27,35 @@ def cli(ctx, db, config):
 
 # --- crawling -------------------------------------------------------------------------------------
 
-def run_crawl(ctx: Context, names: list[str], trigger: str, config: str | None, verbose: bool) -> list[int]:
+def run_crawl(ctx: Context, names: list[str], trigger: str, config: str | None, verbose: bool,
+              overrides: dict | None = None) -> list[int]:
     from crawler.run import crawl
     from scheduler.progress import CrawlProgress
 
     with CrawlProgress(enabled=not verbose) as progress:
         return crawl(names or None, config=config, db=ctx.db_url, trigger=trigger,
-                     log_level="INFO" if verbose else "WARNING", observe=progress.observe)
+                     log_level="INFO" if verbose else "WARNING", observe=progress.observe, overrides=overrides)
+
+
+def summarise_recheck(ctx: Context, run_ids: list[int], as_json: bool) -> None:
+    """Per outlet: articles rechecked, answered 304, fetched again, changed (a new version), errors."""
+    with session_scope(ctx.engine()) as session:
+        rows = []
+        for run_id in run_ids:
+            run = session.get(runs.CrawlRun, run_id)
+            stats = run.stats or {}
+            rows.append({"run": run.id, "outlet": run.outlet, "status": run.status,
+                         "rechecked": stats.get("drillwatch/revisits/due", 0),
+                         "not_modified": stats.get("drillwatch/revisits/304", 0),
+                         "refetched": stats.get("drillwatch/revisits/200", 0),
+                         "changed": run.articles_updated, "unchanged": run.articles_unchanged,
+                         "new": run.articles_new, "errors": run.errors})
+    emit(rows, [("outlet", "outlet"), ("status", "status"), ("rechecked", "rechecked"),
+                ("not_modified", "not modified (304)"), ("refetched", "fetched again"), ("changed", "changed"),
+                ("unchanged", "unchanged"), ("new", "new"), ("errors", "errors")], as_json, title="recheck")
+    if not as_json:
+        click.echo(f"{sum(r['changed'] for r in rows)} of {sum(r['rechecked'] for r in rows)} rechecked "
+                   f"articles changed", err=True)
 
 
 def deliver_alerts(ctx: Context, config: str | None) -> None:
@@ -65,13 +87,16 @@ def summarise_runs(ctx: Context, run_ids: list[int], as_json: bool, title: str) 
 
 @cli.command()
 @click.argument("outlets", nargs=-1)
+@click.option("--recheck", is_flag=True,
+              help="Revisit every stored article of these outlets now (conditional requests) and count the edits.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.option("--queue", is_flag=True, help="Seed the shared Redis queue for `drillwatch worker`s and return.")
 @click.option("--redis", "redis_opt", help="Redis URL for --queue [default: $DRILLWATCH_REDIS, else cluster.redis].")
 @output_options
 @click.pass_obj
-def crawl(ctx: Context, outlets, verbose, queue, redis_opt, as_json):
-    """Crawl all (or the named) outlets once (with --queue: seed the workers' queue)."""
+def crawl(ctx: Context, outlets, recheck, verbose, queue, redis_opt, as_json):
+    """Crawl all (or the named) outlets once (with --queue: seed the workers' queue; with --recheck:
+    revisit every stored article now)."""
     configured = {o.name for o in load_outlets(ctx.config)}
     unknown = [o for o in outlets if o not in configured]
     if unknown:
@@ -79,16 +104,20 @@ def crawl(ctx: Context, outlets, verbose, queue, redis_opt, as_json):
     ctx.engine()
     if queue:
         return seed_queue(ctx, list(outlets), redis_opt, as_json)
-    from crawler.run import RunsNotRecorded
+    from crawler.run import RECHECK_SETTINGS, RunsNotRecorded
 
     try:
-        run_ids = run_crawl(ctx, list(outlets), "manual", ctx.config, verbose)
+        run_ids = run_crawl(ctx, list(outlets), "recheck" if recheck else "manual", ctx.config, verbose,
+                            RECHECK_SETTINGS if recheck else None)
     except RunsNotRecorded as exc:  # never a silent success: what ran is shown, then the error
         if exc.run_ids:
             summarise_runs(ctx, exc.run_ids, as_json, "crawl")
         fail(str(exc))
     deliver_alerts(ctx, ctx.config)
-    summarise_runs(ctx, run_ids, as_json, "crawl")
+    if recheck:
+        summarise_recheck(ctx, run_ids, as_json)
+    else:
+        summarise_runs(ctx, run_ids, as_json, "crawl")
 
 
 def seed_queue(ctx: Context, names: list[str], redis_opt: str | None, as_json: bool) -> None:

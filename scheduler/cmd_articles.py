@@ -10,6 +10,7 @@ from storage import queries
 from storage.db import session_scope
 
 FIELDS = [("outlet", "outlet"), ("url", "url"), ("canonical_url", "canonical"), ("published", "published"),
+          ("date_source", "date from"), ("date_note", "date note"),
           ("first_fetched", "first fetched"), ("last_fetched", "last fetched"), ("last_changed", "last changed"),
           ("next_visit", "next visit"), ("versions", "versions"), ("story_id", "story"), ("copies", "copies"),
           ("origin", "origin of its story"), ("agency", "agency"), ("relevant", "on topic")]
@@ -55,6 +56,8 @@ def print_article(detail: dict) -> None:
     console = Console(soft_wrap=True, highlight=False)
     console.print(f"#{detail['id']} {detail['title'] or '(no title)'}", style="bold", markup=False)
     for key, label in FIELDS:
+        if key == "date_note" and not detail.get(key):
+            continue  # only when page and feed disagreed or a date was dropped
         console.print(f"  {label + ':':<22}{cell(detail.get(key))}", markup=False)
     console.print()
     console.print(detail["text"], markup=False)

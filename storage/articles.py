@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.dedup import LshIndex, band_keys, decode, find_copy
+from storage.dedup import LshIndex, band_keys, decode, find_copy, lead_sketch, shingle_count
 from storage.locks import store_locks
 from storage.models import Article, ArticleVersion, SeenUrl, Story, utcnow
 from storage.monitor import RevisitSchedule, next_visit, schedule_article
@@ -46,6 +46,8 @@ class ArticleData:
     description: str | None = None
     language: str | None = None
     published_at: datetime | None = None
+    published_source: str | None = None  # page markup | page URL | dateline | feed
+    published_note: str | None = None    # why, when the page and the feed disagreed or a date was dropped
     etag: str | None = None
     last_modified: str | None = None
     relevant: bool = False
@@ -184,12 +186,12 @@ def lock_names(data: ArticleData, options: StoreOptions) -> list[str]:
 def _insert(session: Session, data: ArticleData, options: StoreOptions) -> StoreResult:
     """The story is settled first (the copy lookups need only the text's fingerprint and signature), so
     the article row goes in once, with its story."""
-    copy_of, similarity, sketch = _exact_copy(session, data.content_hash), None, None
+    copy_of, similarity, sketch, lead = _exact_copy(session, data.content_hash), None, None, None
     if copy_of is not None:  # same signature as the twin: the index already answers for both
         similarity = 1.0
     elif options.index is not None and data.minhash:
-        sketch = decode(data.minhash)
-        near = find_copy(session, options.index, sketch)
+        sketch, lead = decode(data.minhash), lead_sketch(data.text)
+        near = find_copy(session, options.index, sketch, size=shingle_count(data.text), lead=lead)
         if near is not None and near.story_id is not None:
             copy_of, similarity = (near.article_id, near.story_id), round(near.similarity, 4)
     if copy_of:
@@ -209,7 +211,7 @@ def _insert(session: Session, data: ArticleData, options: StoreOptions) -> Store
     else:
         session.execute(_SET_ORIGIN, {"story": story_id, "origin": article_id, "story_title": data.title})
     if sketch is not None:
-        options.index.add(session, article_id, sketch)
+        _add_to_index(options.index, session, article_id, sketch, lead)
     session.execute(_NEW_VERSION, {"article_id": article_id, "number": 1, "fetched_at": data.fetched_at,
                                    "title": data.title, "text": data.text, "content_hash": data.content_hash,
                                    "title_changed": False, "large_edit": False})
@@ -218,7 +220,7 @@ def _insert(session: Session, data: ArticleData, options: StoreOptions) -> Store
 
 
 _ARTICLE_FIELDS = ("outlet", "url", "canonical_url", "title", "text", "author", "agency", "site_name", "description",
-                   "language", "published_at", "content_hash", "etag", "last_modified", "relevant",
+                   "language", "published_at", "published_source", "published_note", "content_hash", "etag", "last_modified", "relevant",
                    "relevance_score", "minhash")
 _NEW_ARTICLE, _NEW_STORY, _NEW_VERSION = insert(ARTICLES), insert(STORIES), insert(VERSIONS)
 
@@ -277,7 +279,11 @@ def _reindex(session: Session, article: Article, minhash: bytes | None, index: L
     article.minhash = minhash
     if index is not None:
         index.remove(session, article.id)
-        index.add(session, article.id, decode(minhash))
+        _add_to_index(index, session, article.id, decode(minhash), lead_sketch(article.text))
+
+
+def _add_to_index(index: LshIndex, session: Session, article_id: int, sketch, lead) -> None:
+    index.add(session, article_id, sketch, lead)
 
 
 __all__ = ["ArticleData", "StoreResult", "StoreOptions", "store_article", "find_article_id", "remember_urls",

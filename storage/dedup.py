@@ -8,12 +8,15 @@ num_perm. Two backends:
 * `RedisLshIndex`: datasketch's own `MinHashLSH(storage_config={"type": "redis", ...})`.
 
 Candidates are only candidates: `find_copy` confirms them with the estimated Jaccard of the stored
-signatures (`articles.minhash`, datasketch LeanMinHash bytes) before anyone merges anything.
+signatures (`articles.minhash`, datasketch LeanMinHash bytes) before anyone merges anything, or, for a
+copy cut short (a "Read more" tail, trimmed paragraphs), with the estimated containment of the shorter
+text in the longer one: |A∩B| = J(|A|+|B|)/(1+J), the sizes counted from the texts' words.
 Changing num_perm, the shingle size or the threshold needs a rebuild (`rebuild_sql_index`).
 """
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Protocol
@@ -69,11 +72,30 @@ def band_keys(sketch: MinHash, bands: int, rows: int) -> list[tuple[int, int]]:
             for band in range(bands)]
 
 
+LEAD_WORDS = 60   # the lead: a copy cut short ("Read more", trimmed paragraphs) keeps its first words
+LEAD_BAND = 1000  # lead buckets share lsh_buckets with the text's, at band numbers from here on
+LEAD_PERM = 32
+
+
+def lead_sketch(text: str) -> MinHash | None:
+    """MinHash of the 4-word shingles of the text's first LEAD_WORDS words (casefolded), None for a
+    text shorter than that: a short text is matched by its whole signature alone."""
+    from datasketch import MinHash
+
+    tokens = _WORD.findall((text or "").casefold())[:LEAD_WORDS]
+    if len(tokens) < LEAD_WORDS:
+        return None
+    sketch = MinHash(num_perm=LEAD_PERM, seed=7)
+    sketch.update_batch([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)])
+    return sketch
+
+
 class LshIndex(Protocol):
     threshold: float
 
     def candidates(self, session: Session, sketch: MinHash) -> set[int]: ...
-    def add(self, session: Session, article_id: int, sketch: MinHash) -> None: ...
+    def lead_candidates(self, session: Session, lead: MinHash) -> set[int]: ...
+    def add(self, session: Session, article_id: int, sketch: MinHash, lead: MinHash | None = None) -> None: ...
     def remove(self, session: Session, article_id: int) -> None: ...
 
 
@@ -89,13 +111,26 @@ class SqlLshIndex:
         terms = [and_(BUCKETS.c.band == band, BUCKETS.c.key == bindparam(f"k{band}")) for band in range(self.bands)]
         self.lookup = select(BUCKETS.c.article_id).where(or_(*terms)).distinct().limit(MAX_CANDIDATES)
 
+        # leads: 8 bands of 4 rows over a 32-permutation sketch (a lead shared at ~0.6 Jaccard is a candidate)
+        lead_terms = [and_(BUCKETS.c.band == LEAD_BAND + band, BUCKETS.c.key == bindparam(f"l{band}"))
+                      for band in range(LEAD_PERM // 4)]
+        self.lead_lookup = select(BUCKETS.c.article_id).where(or_(*lead_terms)).distinct().limit(MAX_CANDIDATES)
+
     def candidates(self, session: Session, sketch: MinHash) -> set[int]:
         keys = {f"k{band}": key for band, key in band_keys(sketch, self.bands, self.rows)}
         return set(session.scalars(self.lookup, keys))
 
-    def add(self, session: Session, article_id: int, sketch: MinHash) -> None:
-        session.execute(insert(BUCKETS), [{"band": band, "key": key, "article_id": article_id}
-                                            for band, key in band_keys(sketch, self.bands, self.rows)])
+    def lead_candidates(self, session: Session, lead: MinHash) -> set[int]:
+        keys = {f"l{band}": key for band, key in band_keys(lead, LEAD_PERM // 4, 4)}
+        return set(session.scalars(self.lead_lookup, keys))
+
+    def add(self, session: Session, article_id: int, sketch: MinHash, lead: MinHash | None = None) -> None:
+        rows = [{"band": band, "key": key, "article_id": article_id}
+                for band, key in band_keys(sketch, self.bands, self.rows)]
+        if lead is not None:
+            rows += [{"band": LEAD_BAND + band, "key": key, "article_id": article_id}
+                     for band, key in band_keys(lead, LEAD_PERM // 4, 4)]
+        session.execute(insert(BUCKETS), rows)
 
     def remove(self, session: Session, article_id: int) -> None:
         session.execute(delete(LshBucket).where(LshBucket.article_id == article_id))
@@ -117,7 +152,10 @@ class RedisLshIndex:
     def candidates(self, session: Session, sketch: MinHash) -> set[int]:
         return set(self.lsh.query(sketch))
 
-    def add(self, session: Session, article_id: int, sketch: MinHash) -> None:
+    def lead_candidates(self, session: Session, lead: MinHash) -> set[int]:
+        return set()  # leads are indexed by the SQL backend only
+
+    def add(self, session: Session, article_id: int, sketch: MinHash, lead: MinHash | None = None) -> None:
         self.remove(session, article_id)
         self.lsh.insert(article_id, sketch, check_duplication=False)
 
@@ -141,11 +179,27 @@ def index_name(db_url: str) -> str:
     return "drillwatch-" + hashlib.sha1(db_url.encode("utf-8")).hexdigest()[:10]
 
 
+CONTAINED = 0.9        # estimated share of the shorter text's shingles found in the longer one: one story
+MIN_CONTAINED = 100    # ... when the shorter text has at least this many shingles (a quote is not a copy)
+_WORD = re.compile(r"\w+")
+
+
+def shingle_count(text: str, size: int = 4) -> int:
+    """Word ``size``-grams in a text (as many as its words, less size - 1): the set size containment needs."""
+    return max(1, len(_WORD.findall(text or "")) - size + 1)
+
+
+def containment(jaccard: float, size_a: int, size_b: int) -> float:
+    """Estimated |A∩B| / min(|A|, |B|) from the Jaccard estimate and the two set sizes."""
+    return min(1.0, jaccard * (size_a + size_b) / ((1 + jaccard) * max(1, min(size_a, size_b))))
+
+
 @dataclass(frozen=True)
 class Copy:
     article_id: int
     story_id: int | None
     similarity: float
+    contained: float = 0.0  # estimated containment of the shorter text in the longer one
 
 
 def signatures(session: Session, ids: Iterable[int]) -> dict[int, tuple[int | None, LeanMinHash]]:
@@ -154,14 +208,32 @@ def signatures(session: Session, ids: Iterable[int]) -> dict[int, tuple[int | No
     return {row.id: (row.story_id, decode(row.minhash)) for row in rows}
 
 
-def find_copy(session: Session, index: LshIndex, sketch: MinHash, exclude: Iterable[int] = ()) -> Copy | None:
-    """The most similar stored article at or above the index's threshold (estimated Jaccard)."""
-    ids = index.candidates(session, sketch) - set(exclude)
+def _sizes(session: Session, ids: Iterable[int]) -> dict[int, int]:
+    rows = session.execute(select(ARTICLES.c.id, ARTICLES.c.text).where(ARTICLES.c.id.in_(list(ids))))
+    return {row.id: shingle_count(row.text) for row in rows}
+
+
+def find_copy(session: Session, index: LshIndex, sketch: MinHash, exclude: Iterable[int] = (),
+              size: int | None = None, lead: MinHash | None = None) -> Copy | None:
+    """The most similar stored article at or above the index's threshold (estimated Jaccard), else,
+    given the new text's shingle count, the one that holds it or that it holds (estimated containment
+    >= CONTAINED, the shorter text >= MIN_CONTAINED shingles): a copy cut short is still the story.
+    Candidates come from the text's buckets and, given its lead sketch, from the lead's."""
+    ids = index.candidates(session, sketch)
+    if lead is not None and size is not None:
+        ids |= index.lead_candidates(session, lead)
+    ids -= set(exclude)
     if not ids:
         return None
     scored = [Copy(aid, story, sketch.jaccard(other)) for aid, (story, other) in signatures(session, ids).items()]
     best = max(scored, key=lambda c: (c.similarity, -c.article_id), default=None)
-    return best if best is not None and best.similarity >= index.threshold else None
+    if best is None or best.similarity >= index.threshold or size is None:
+        return best if best is not None and best.similarity >= index.threshold else None
+    sizes = _sizes(session, [c.article_id for c in scored])
+    held = [Copy(c.article_id, c.story_id, c.similarity, containment(c.similarity, size, sizes[c.article_id]))
+            for c in scored if c.article_id in sizes and min(size, sizes[c.article_id]) >= MIN_CONTAINED]
+    best = max(held, key=lambda c: (c.contained, -c.article_id), default=None)
+    return best if best is not None and best.contained >= CONTAINED else None
 
 
 def rebuild_sql_index(session: Session, index: SqlLshIndex, batch: int = 1000) -> int:
@@ -173,6 +245,7 @@ def rebuild_sql_index(session: Session, index: SqlLshIndex, batch: int = 1000) -
                                .order_by(Article.id).limit(batch)).all()
         if not rows:
             return done
+        texts = dict(session.execute(select(Article.id, Article.text).where(Article.id.in_([r.id for r in rows]))).all())
         for row in rows:
-            index.add(session, row.id, decode(row.minhash))
+            index.add(session, row.id, decode(row.minhash), lead_sketch(texts.get(row.id, "")))
         done, last = done + len(rows), rows[-1].id

@@ -99,6 +99,9 @@ class Article(Base):
     description: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(20))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
+    # where the date came from (page markup, page URL, dateline, feed) and why, when page and feed disagreed
+    published_source: Mapped[str | None] = mapped_column(String(20))
+    published_note: Mapped[str | None] = mapped_column(Text)
     first_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_changed_at: Mapped[datetime | None]

@@ -7,10 +7,10 @@ birth (publication, or first fetch when the date is unknown or in the future), i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, utcnow
@@ -69,24 +69,74 @@ def _revisit(row) -> Revisit:
     return Revisit(row.id, row.url, row.etag, row.last_modified)
 
 
-def due_revisits(session: Session, outlet: str, now: datetime | None = None, limit: int = 100) -> list[Revisit]:
-    """The outlet's articles due for a revisit, most overdue first."""
+def due_revisits(session: Session, outlet: str, now: datetime | None = None, limit: int | None = 100,
+                  every: bool = False) -> list[Revisit]:
+    """The outlet's articles due for a revisit, most overdue first; with ``every`` (a forced recheck),
+    all its stored articles, however far their schedule or expired, without a limit unless one is given."""
     now = now or utcnow()
-    rows = session.execute(
-        select(Article.id, Article.url, Article.etag, Article.last_modified)
-        .where(Article.outlet == outlet, Article.next_visit_at <= now)
-        .order_by(Article.next_visit_at, Article.id).limit(limit))
+    query = select(Article.id, Article.url, Article.etag, Article.last_modified).where(Article.outlet == outlet)
+    if not every:
+        query = query.where(Article.next_visit_at <= now).order_by(Article.next_visit_at, Article.id)
+    rows = session.execute(query.order_by(Article.id).limit(limit))
     return [_revisit(r) for r in rows]
 
 
-def due_among(session: Session, canonical_urls: Iterable[str], now: datetime | None = None) -> dict[str, Revisit]:
-    """Which of these articles (by canonical URL) are due: full-content feeds revisit through their entries."""
+def due_among(session: Session, canonical_urls: Iterable[str], now: datetime | None = None,
+              every: bool = False) -> dict[str, Revisit]:
+    """Which of these articles (by canonical URL) are due (with ``every``: stored at all): full-content
+    feeds revisit through their entries."""
     now, urls = now or utcnow(), list(dict.fromkeys(canonical_urls))
     if not urls:
         return {}
-    rows = session.execute(select(Article.id, Article.url, Article.etag, Article.last_modified, Article.canonical_url)
-                           .where(Article.canonical_url.in_(urls), Article.next_visit_at <= now))
-    return {r.canonical_url: _revisit(r) for r in rows}
+    query = (select(Article.id, Article.url, Article.etag, Article.last_modified, Article.canonical_url)
+             .where(Article.canonical_url.in_(urls)))
+    if not every:
+        query = query.where(Article.next_visit_at <= now)
+    return {r.canonical_url: _revisit(r) for r in session.execute(query)}
+
+
+def changed_since_fetch(session: Session, dates: dict[str, datetime]) -> dict[str, Revisit]:
+    """Articles (by canonical URL) whose feed entry now carries a date (updated, else published) later
+    than our last fetch of them: the outlet says it changed the article, whatever the schedule says."""
+    if not dates:
+        return {}
+    rows = session.execute(select(Article.id, Article.url, Article.etag, Article.last_modified, Article.canonical_url,
+                                  Article.last_fetched_at).where(Article.canonical_url.in_(list(dates))))
+    return {r.canonical_url: _revisit(r) for r in rows
+            if r.last_fetched_at is not None and dates[r.canonical_url] > _aware(r.last_fetched_at)}
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+_ARTICLES = Article.__table__
+_VISITED = (update(_ARTICLES).where(_ARTICLES.c.id == bindparam("aid"))
+            .values(last_fetched_at=bindparam("fetched"), etag=bindparam("new_etag"),
+                    last_modified=bindparam("new_last_modified"), next_visit_at=bindparam("next_visit")))
+
+
+def record_visits(session: Session, visits: Iterable[tuple], schedule: RevisitSchedule) -> None:
+    """Several answered revisits at once (a recheck's 304s): ``(article_id, status, fetched_at, etag,
+    last_modified)`` each; one read and one executemany update (Core: the ORM's per-row flush cost more
+    than the crawl's own handling of a 304)."""
+    visits = list(visits)
+    rows = {r.id: r for r in session.execute(
+        select(_ARTICLES.c.id, _ARTICLES.c.published_at, _ARTICLES.c.first_fetched_at, _ARTICLES.c.last_changed_at,
+               _ARTICLES.c.etag, _ARTICLES.c.last_modified).where(_ARTICLES.c.id.in_([v[0] for v in visits])))}
+    params = []
+    for article_id, status, fetched_at, etag, last_modified in visits:
+        row = rows.get(article_id)
+        if row is None:
+            continue
+        due = None if status in GONE else next_visit(schedule, published=row.published_at,
+                                                     first_seen=row.first_fetched_at,
+                                                     last_changed=row.last_changed_at, now=fetched_at)
+        params.append({"aid": article_id, "fetched": fetched_at, "new_etag": etag or row.etag,
+                       "new_last_modified": last_modified or row.last_modified, "next_visit": due})
+    if params:
+        session.execute(_VISITED, params)
 
 
 def record_visit(session: Session, article_id: int, status: int, fetched_at: datetime, schedule: RevisitSchedule,

@@ -64,6 +64,7 @@ def article_detail(session: Session, article_id: int) -> dict | None:
                                .order_by(ArticleVersion.number))
     row = article_row(article, len(copies) + 1)
     row.update(text=article.text, description=article.description, next_visit=article.next_visit_at,
+               date_source=article.published_source, date_note=article.published_note,
                last_changed=article.last_changed_at, origin=story is None or story.origin_article_id == article.id,
                copies_in_other_outlets=copies,
                history=[{"number": v.number, "fetched": v.fetched_at, "title": v.title,

@@ -16,7 +16,9 @@ CLUTTER = {
     "comment_form": ["Leave a Reply", "Leave a Reply Cancel reply", "Leave a comment",
                      "Your email address will not be published. Required fields are marked *",
                      "Required fields are marked *", "Name *", "Post Comment", "Comments are closed.",
-                     "Save my name, email, and website in this browser for the next time I comment."],
+                     "Save my name, email, and website in this browser for the next time I comment.",
+                     "NOTE: Comments that insult other readers or stray off topic will not be approved.",
+                     "Atenção: comentários ofensivos não serão aprovados pelo moderador."],
     "syndication_note": [
         "(Except for the headline, this story has not been edited by NDTV staff and is published from a syndicated feed.)",
         "This story has not been edited by Business Standard staff and is auto-generated from a syndicated feed.",
@@ -29,14 +31,20 @@ CLUTTER = {
                   "Related: The 15 Weirdest Galaxies in Our Universe", "[Related: Salesforce Dreamforce Keynote]",
                   "Continue reading", "Continue reading the main story", "You may also like...", "DON'T MISS",
                   "Most read in world news", "Related Posts", "Also on rt.com Journalists threatened with arrest",
-                  "SOURCE: Al Jazeera News", "Tags: China, Russia, Vostok", "Tagged china russia relations, NORAD"],
+                  "SOURCE: Al Jazeera News", "Tags: China, Russia, Vostok", "Tagged china russia relations, NORAD",
+                  "(Leggi anche: Le navi cinesi tornano nel Baltico)", "Lire aussi : Les manœuvres russes en Arctique",
+                  "Читайте также: Учения в Японском море",
+                  "naval drills 2024, joint sea, china russia drills, sea of japan, vostok, pacific patrol"],
     "share_prompt": ["Share this:", "Share on Facebook", "Facebook Twitter WhatsApp Email", "Print",
-                     "Like this story? Share it with a friend!"],
+                     "Like this story? Share it with a friend!",
+                     "Joint drills are a message to Washington as much as to Tokyo.Click To Tweet"],
     "call_to_action": ["Sign up for our daily newsletter", "Subscribe Free To Our Daily Newsletters",
                        "Click here to subscribe to The Paradigm Newsletter",
                        "Get the latest updates right in your inbox. Subscribe to NJ.com’s newsletters.",
                        "Follow us on Telegram", "Follow The New York Times Opinion section on Facebook and Twitter.",
-                       "Thanks for signing up!", "There was an error processing your subscription.",
+                       "Thanks for signing up!",
+                       "Get Harbour Weekly delivered to your door every week. 12 issues for £9.99. Click here to order.",
+                       "Follow @DrillDesk on Twitter to keep up with the latest exercise news from around the world.", "There was an error processing your subscription.",
                        "An error has occurred, please try again later."],
     "copyright_footer": [
         "All rights reserved. Copyright Agence France-Presse. Sections of the information displayed on this page "
@@ -49,13 +57,13 @@ CLUTTER = {
         "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved",
         "This copy is for your personal, non-commercial use only.",
     ],
-    "markup_debris": ["]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments."],
+    "markup_debris": ['[button link="https://outlet.example/send-tip/" type="big"] Send us your story[/button]', "]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments."],
     "site_verification": ["google-site-verification: google037b30823fc02426.html", "yandex-verification: 4f1c2d"],
     "contact_line": ["paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to Al Root at allen.root@dowjones.com",
-                     "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik."],
+                     "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "https://www.example-outlet.com/"],
     "timestamp_line": ["Updated at 1:23 p.m. 2019", "UPDATED: Tue., Nov. 19, 2019", "- Published 18 November 2019",
                        "By lsturfaustint 2024-08-20 13:52:30 0 2K", "segunda-feira, 22 de janeiro de 2018 às 0:13",
-                       "Tempo de leitura: 1 minuto", "5 min read"],
+                       "Tempo de leitura: 1 minuto", "5 min read", "August 22, 2013", "Tuesday, 14 July 2024"],
 }
 
 
@@ -84,6 +92,10 @@ ARTICLE_SENTENCES = [
     "China has long been accused of violating intellectual property rights.",
     "Related talks will continue in Beijing next month, the ministry said.",
     "Strategic signal",
+    "The ships, the aircraft, the crews, the radars, the missiles and the tankers all took part.",
+    "The minister said comments by Tokyo were not helpful to the talks.",
+    # a cited document is a reference, not a contact line
+    "https://www.mod.example/documents/2024/joint-sea-communique.pdf",
 ]
 
 
@@ -143,3 +155,43 @@ def test_outlet_residue_patterns_drop_matching_lines():
     context = CleanContext(residue=(re.compile(r"^KremlinWire is a registered mass medium", re.I),))
     text = "The ministry said the patrol lasted five hours.\nKremlinWire is a registered mass medium No. 123."
     assert clean_text(text, context) == "The ministry said the patrol lasted five hours."
+
+
+def test_code_block_lines_are_kept_as_they_are():
+    code = ["SELECT n, n > 3 AS is_anomaly", " n │ is_anomaly", "───┼───────────", " 2 │ f", "12 │ t", "});",
+            "<html>", "4.3333", "Comment"]
+    story = ["The query flags values above the threshold.", *code, "That is all it takes."]
+    cleaned = clean_text("\n".join(story), CleanContext(code_lines=frozenset(line.strip() for line in code)))
+    assert cleaned.splitlines() == [line.strip() for line in story]
+
+
+def test_a_long_numbered_list_of_the_article_is_not_a_menu():
+    items = [f"{n}. {country}" for n, country in enumerate(
+        ["Finland", "Norway", "Estonia", "Canada", "Germany", "France", "Japan", "Italy", "Spain", "Chile"], 1)]
+    text = "\n".join(["The ranking, best first:", *items, "The survey covered 40 countries."])
+    assert clean_text(text) == text
+
+
+def test_lone_linked_headline_between_paragraphs_is_dropped_but_a_linked_sentence_stays():
+    teaser = "Navy Chief Replaced After Pacific Drill Mishap"
+    linked_sentence = "The ministry published the full exercise schedule."
+    story = ["The exercise began on Monday with forty ships, the ministry said.", teaser,
+             "Aircraft from both navies flew joint patrols over the sea.", linked_sentence, "It ends on Friday."]
+    context = CleanContext(story_links=frozenset({teaser.casefold(), linked_sentence.casefold().rstrip(".")}))
+    assert clean_text("\n".join(story), context).splitlines() == [line for line in story if line != teaser]
+    # the same line linking to another site (a product, a source) is the article's own
+    assert clean_text("\n".join(story), CleanContext(link_texts=frozenset({teaser.casefold()}))) == "\n".join(story)
+
+
+def test_short_lines_of_a_language_written_without_spaces_are_not_a_menu():
+    lines = [f"第{n}天，两国海军舰艇编队在日本海完成联合巡航任务" for n in range(1, 13)]
+    assert clean_text("\n".join(lines)).splitlines() == lines
+
+
+def test_a_linked_line_in_capitals_is_a_teaser_wherever_it_links():
+    shout = "ADMIRAL SAYS PACIFIC PATROLS WILL GO ON"
+    story = ["The ships returned to port on Friday, the fleet said.", shout, "Crews were given two days' leave."]
+    context = CleanContext(link_texts=frozenset({shout.casefold()}))
+    assert clean_text("\n".join(story), context).splitlines() == [story[0], story[2]]
+    # not a link: a heading in capitals of the article itself stays
+    assert clean_text("\n".join(story), CleanContext()).splitlines() == story

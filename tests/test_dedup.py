@@ -15,7 +15,7 @@ from crawler.text.dedup import (Sketch, content_hash, fingerprint_and_signature,
 from crawler.text.extract import extract_article
 from storage.articles import ArticleData, StoreOptions, store_article
 from storage.db import make_engine, session_scope
-from storage.dedup import LshIndex, RedisLshIndex, SqlLshIndex, find_copy, rebuild_sql_index
+from storage.dedup import LEAD_BAND, LshIndex, RedisLshIndex, SqlLshIndex, find_copy, rebuild_sql_index
 from storage.models import Article, LshBucket, Story
 from tests.conftest import REDIS_URL, crawl_demo, run_drillwatch, service_missing
 
@@ -156,7 +156,10 @@ class EveryArticle:
     def candidates(self, session, sketch):
         return set(session.scalars(select(Article.id)))
 
-    def add(self, session, article_id, sketch):
+    def lead_candidates(self, session, lead):
+        return set()
+
+    def add(self, session, article_id, sketch, lead=None):
         pass
 
     def remove(self, session, article_id):
@@ -180,8 +183,8 @@ def test_sql_index_writes_one_bucket_per_band_and_follows_an_edited_text(engine)
     edited = data("spacewar", OTHER_REPORT, url=original.url)  # the same article, rewritten
     assert store(engine, edited, index).status == "updated"
     with session_scope(engine) as session:
-        buckets = session.scalars(select(LshBucket.id).where(LshBucket.article_id == result.article_id)).all()
-        assert len(buckets) == index.bands
+        bands = session.scalars(select(LshBucket.band).where(LshBucket.article_id == result.article_id)).all()
+        assert len([band for band in bands if band < LEAD_BAND]) == index.bands  # and the lead's bands above
         assert find_copy(session, index, minhash(OTHER_REPORT)).article_id == result.article_id
         assert find_copy(session, index, minhash(WIRE)) is None
 
@@ -192,7 +195,7 @@ def test_rebuilding_the_sql_index_for_another_threshold_keeps_finding_copies(eng
     stricter = SqlLshIndex(threshold=0.8)
     with session_scope(engine) as session:
         assert rebuild_sql_index(session, stricter) == 2
-        assert len(session.scalars(select(LshBucket.id)).all()) == 2 * stricter.bands
+        assert len(session.scalars(select(LshBucket.id).where(LshBucket.band < LEAD_BAND)).all()) == 2 * stricter.bands
     copy = store(engine, data("spacewar", WIRE.replace("Thursday", "Wednesday")), stricter)
     assert copy.copy_of == first.article_id and copy.similarity >= 0.8
 
@@ -253,3 +256,70 @@ def test_demo_wire_story_on_two_outlets_is_one_story_and_the_other_report_stays_
     assert shown["copies"] == 2 and shown["origin"] is False
     table = run_drillwatch("show", str(kremlin.id), db=db_url).stdout
     assert "no copies in other outlets" in table and "Chukchi" in table
+
+
+# --- copies across templates: trimmed, "Read more" tail, another headline -------------------------------
+
+STORY = [
+    "The navies of Russia and China opened a joint exercise in the Sea of Japan on Monday, sending eleven "
+    "warships and two submarines to waters south of Vladivostok, the Russian Pacific Fleet said.",
+    "The drills, the fleet said, would rehearse anti-submarine warfare, air defence of a naval group and the "
+    "rescue of a disabled submarine, and would last until the end of the week.",
+    "Chinese state media said the destroyers Xining and Urumqi had sailed from Qingdao on Saturday with a supply "
+    "ship and would be joined by naval aviation over the open sea.",
+    "Japan's defence ministry said it was watching the ships closely and had sent patrol aircraft from its base "
+    "at Hachinohe to follow the group as it crossed the strait.",
+    "Analysts in Tokyo said the exercise was larger than last year's and came days before a summit of the "
+    "leaders of Japan, South Korea and the United States in Washington.",
+    "The Russian fleet said a joint staff aboard the corvette Sovershenny directed the drills and that officers "
+    "of both navies had planned them together over two months of meetings.",
+    "After the exercise, the fleet added, several ships would sail on to a joint patrol in the western Pacific, "
+    "the fifth such patrol since the two navies began them in 2021.",
+    "Beijing said the exercise was part of an annual plan of cooperation and was not aimed at any third "
+    "country or related to the current international and regional situation.",
+    "The two militaries have held joint naval drills every year since 2012, and their aircraft have flown "
+    "joint bomber patrols over the Sea of Japan and the East China Sea.",
+    "The next round of staff talks between the two navies is planned for the autumn in Shanghai, where officers "
+    "will review the drills and prepare next year's programme, the fleet said.",
+]
+
+
+def outlet_page(headline: str, paragraphs: list[str], chrome: str, tail: str = "") -> str:
+    """One outlet's template around an article: navigation, headline, body, a tail, a footer."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<!DOCTYPE html><html><head><title>{headline} | {chrome}</title></head><body>"
+            f"<nav><a href='/'>{chrome}</a> <a href='/world'>World</a> <a href='/defence'>Defence</a></nav>"
+            f"<article><h1>{headline}</h1>{body}{tail}</article>"
+            f"<footer><p>{chrome} is published by {chrome} Media Group.</p></footer></body></html>")
+
+
+def stored_page(engine, outlet: str, html: str) -> ArticleData:
+    url = f"https://{outlet}.example/news/{uuid.uuid4().hex[:8]}"
+    article = extract_article(html, url)
+    fingerprint, signature = fingerprint_and_signature(article.text)
+    return ArticleData(outlet=outlet, url=url, canonical_url=url, title=article.title, text=article.text,
+                       content_hash=fingerprint, minhash=signature)
+
+
+def test_a_copy_cut_short_with_a_read_more_tail_on_another_template_joins_its_story(engine):
+    original = stored_page(engine, "fleetnews", outlet_page("Russia and China open naval drills", STORY,
+                                                            "Fleet News"))
+    cut = stored_page(engine, "harbourpost", outlet_page(
+        "Eleven warships as Moscow and Beijing drill near Japan", STORY[:4], "Harbour Post",
+        tail="<p><a href='/full/drills-story'>Read more</a></p>"))
+    assert "Read more" not in cut.text and cut.text.splitlines() == STORY[:4]
+    assert jaccard(shingles(original.text), shingles(cut.text)) < 0.5  # too short for the Jaccard test alone
+    first = store(engine, original, SqlLshIndex())
+    copy = store(engine, cut, SqlLshIndex())
+    assert copy.copy_of == first.article_id and copy.story_id == first.story_id
+    story, outlets = story_of(engine, copy.article_id)
+    assert outlets == ["fleetnews", "harbourpost"] and story.copies == 2
+
+
+def test_a_story_that_opens_like_another_but_goes_on_differently_is_another_story(engine):
+    follow_up = STORY[:2] + [OTHER_REPORT.replace("\n", " "), WIRE.replace("\n", " ")]
+    first = store(engine, stored_page(engine, "fleetnews", outlet_page("Naval drills open", STORY, "Fleet News")),
+                  SqlLshIndex())
+    other = store(engine, stored_page(engine, "harbourpost", outlet_page("Drills and patrols", follow_up,
+                                                                         "Harbour Post")), SqlLshIndex())
+    assert other.copy_of is None and other.story_id != first.story_id

@@ -307,3 +307,41 @@ def test_language_from_text_when_the_page_declares_another_script_or_english():
     assert article_language("uk", russian) == "uk"  # Cyrillic declared stays
     assert article_language("ro", "The drills will run until Friday and the ministry said that the ships " * 5) == "en"
     assert article_language("de", "Kurz.") == "de"
+
+
+# --- the page's date against the feed's, and never a date after the fetch ----------------------------------
+
+from crawler.text.dates import choose_published  # noqa: E402
+
+FETCHED = utc(2024, 7, 26)
+
+
+def test_page_markup_and_feed_a_week_apart_keep_the_page_date_and_say_why():
+    choice = choose_published(utc(2024, 7, 25), "page markup", utc(2024, 7, 18), FETCHED)
+    assert (choice.published, choice.source) == (utc(2024, 7, 25), "page markup")
+    assert "page's markup says 2024-07-25" in choice.note and "feed 2024-07-18" in choice.note
+
+
+def test_a_date_only_guessed_from_the_url_gives_way_to_the_feed():
+    choice = choose_published(utc(2024, 7, 1), "page URL", utc(2024, 7, 20), FETCHED)
+    assert (choice.published, choice.source) == (utc(2024, 7, 20), "feed") and "the feed was used" in choice.note
+
+
+def test_page_and_feed_within_a_day_agree_without_a_note():
+    choice = choose_published(utc(2024, 7, 25, 9), "page markup", utc(2024, 7, 25, 4), FETCHED)
+    assert (choice.published, choice.source, choice.note) == (utc(2024, 7, 25, 9), "page markup", None)
+
+
+@pytest.mark.parametrize("page, feed", [
+    (utc(2024, 7, 26, 6), None),               # hours after the fetch: the page's clock or a time zone
+    (utc(2030, 1, 1), utc(2031, 1, 1)),        # both wrong
+    (None, utc(2024, 8, 2)),                   # a feed dated next week
+])
+def test_never_a_date_after_the_fetch(page, feed):
+    choice = choose_published(page, "page markup" if page else None, feed, FETCHED)
+    assert choice.published is None and "after the fetch" in choice.note
+
+
+def test_a_future_page_date_falls_back_to_the_feed_date():
+    choice = choose_published(utc(2030, 1, 1), "page markup", utc(2024, 7, 25), FETCHED)
+    assert (choice.published, choice.source) == (utc(2024, 7, 25), "feed") and "2030-01-01" in choice.note

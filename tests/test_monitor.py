@@ -13,7 +13,7 @@ from crawler.text.dedup import compare_versions, content_hash
 from storage.articles import ArticleData, StoreOptions, store_article
 from storage.db import session_scope
 from storage.models import Article, ArticleVersion
-from storage.monitor import RevisitSchedule, due_among, due_revisits, next_visit, record_visit
+from storage.monitor import RevisitSchedule, due_among, due_revisits, next_visit, record_visit, record_visits
 
 NOW = datetime(2024, 8, 1, 12, 0, tzinfo=timezone.utc)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -149,6 +149,24 @@ def test_a_not_modified_revisit_moves_the_schedule_and_a_gone_article_stops(engi
     with session_scope(engine) as session:
         record_visit(session, stored.article_id, 404, later + DAY, SCHEDULE)
         assert session.get(Article, stored.article_id).next_visit_at is None
+
+
+def test_not_modified_revisits_recorded_in_a_batch_move_each_schedule_as_one_at_a_time_would(engine):
+    with session_scope(engine) as session:
+        stored = [store_article(session, ArticleData(
+            outlet="spacewar", url=f"https://spacewar.example/{n}", canonical_url=f"https://spacewar.example/{n}",
+            title="t", text=TEXT + f" {n}", content_hash=content_hash(TEXT + f" {n}"), fetched_at=NOW,
+            published_at=NOW - n * HOUR, etag='"v1"'), OPTIONS).article_id for n in range(3)]
+    later = NOW + 2 * DAY
+    with session_scope(engine) as session:
+        record_visits(session, [(stored[0], 304, later, '"v2"', None), (stored[1], 304, later, None, None),
+                                (stored[2], 410, later, None, None)], SCHEDULE)
+    with session_scope(engine) as session:
+        rows = [session.get(Article, article_id) for article_id in stored]
+        assert [r.last_fetched_at for r in rows] == [later] * 3
+        assert [r.etag for r in rows] == ['"v2"', '"v1"', '"v1"']
+        assert rows[0].next_visit_at == later + (later - NOW) / 4
+        assert rows[1].next_visit_at == later + (later - (NOW - HOUR)) / 4 and rows[2].next_visit_at is None
 
 
 # --- settings ---------------------------------------------------------------------------------------------

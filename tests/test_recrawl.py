@@ -117,3 +117,107 @@ def test_a_due_full_content_feed_entry_is_re_extracted_from_the_feed_and_the_oth
     shown = json.loads(run_drillwatch("show", str(article_at(engine_for, demo_server, ARTIFEX_ALASKA).id),
                                       "--versions", "--json", db=db_url).stdout)
     assert [v["number"] for v in shown["history"]] == [1, 2] and "diff" not in shown["history"][1]
+
+
+# --- a forced recheck, and feed entries whose date moved ---------------------------------------------------
+
+def test_recheck_revisits_every_stored_article_now_records_the_edit_and_nothing_for_the_unchanged(
+        db_url, demo_server, sites, engine_for):
+    crawl(db_url, demo_server, "spacewar")
+    edit(sites, VOSTOK, "Beijing has sent more than 2,000 soldiers", "Beijing has sent some 2,100 soldiers")
+    # no make_due: the demo articles are past max_age, so the schedule would never look at them again
+    rows = json.loads(crawl_demo(db_url, demo_server, "spacewar", extra=("--recheck",)).stdout)
+    assert len(rows) == 1 and rows[0]["outlet"] == "spacewar"
+    assert (rows[0]["changed"], rows[0]["new"]) == (1, 0)
+    assert rows[0]["rechecked"] == rows[0]["not_modified"] + rows[0]["refetched"] >= 2
+    assert gets(demo_server, VOSTOK) == [200, 200]
+    assert gets(demo_server, BELOUSOV) == [200, 304]
+    vostok, belousov = article_at(engine_for, demo_server, VOSTOK), article_at(engine_for, demo_server, BELOUSOV)
+    assert vostok.version_count == 2 and belousov.version_count == 1
+    again = json.loads(crawl_demo(db_url, demo_server, "spacewar", extra=("--recheck",)).stdout)
+    assert again[0]["changed"] == 0 and again[0]["not_modified"] >= 2  # nothing changed since
+
+
+def test_recheck_table_says_how_many_changed(db_url, demo_server, sites):
+    from config import DEMO_DIR
+
+    crawl(db_url, demo_server, "spacewar")
+    edit(sites, VOSTOK, "Beijing has sent more than 2,000 soldiers", "Beijing has sent some 2,100 soldiers")
+    shown = run_drillwatch("crawl", "spacewar", "--recheck", db=db_url, server=demo_server, config=DEMO_DIR)
+    assert "not modified (304)" in shown.stdout and "changed" in shown.stdout
+    assert "1 of " in shown.stderr and "rechecked articles changed" in shown.stderr
+
+
+def bump_feed_date(sites, link_path: str, old_date: str) -> None:
+    """The feed says the entry was updated a moment ago (after the first crawl)."""
+    now = datetime.now(timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    feed = sites / ARTIFEX_FEED.strip("/") / "index.xml"
+    text = feed.read_text(encoding="utf-8")
+    item_start = text.index(f"<link>{{{{BASE}}}}{link_path}</link>")
+    date_at = text.index(f"<pubDate>{old_date}</pubDate>", item_start)
+    feed.write_text(text[:date_at] + f"<pubDate>{now}</pubDate>" + text[date_at + len(old_date) + 19:],
+                    encoding="utf-8")
+
+
+def test_a_feed_entry_whose_date_changed_is_re_extracted_without_recheck(db_url, demo_server, sites, engine_for):
+    crawl(db_url, demo_server, "artifex")
+    edit(sites, ARTIFEX_FEED, "NORAD said the aircraft had stayed in international airspace",
+         "NORAD said the four aircraft had stayed in international airspace")
+    bump_feed_date(sites, ARTIFEX_ALASKA, "Thu, 25 Jul 2024 09:29:01 +0000")
+    second = crawl(db_url, demo_server, "artifex")
+    assert (second["artifex"]["updated"], second["artifex"]["new"]) == (1, 0)
+    assert article_at(engine_for, demo_server, ARTIFEX_ALASKA).version_count == 2
+
+
+def test_a_linked_feed_entry_whose_date_changed_is_fetched_again_and_the_others_are_not(
+        db_url, demo_server, sites, engine_for, tmp_path):
+    from config import DEMO_DIR
+
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("outlets.yaml", "settings.yaml"):
+        text = (DEMO_DIR / name).read_text(encoding="utf-8")
+        (config / name).write_text(text.replace("feed_content: true", "feed_content: false"), encoding="utf-8")
+
+    def crawl_links() -> dict:
+        out = run_drillwatch("crawl", "artifex", "--json", db=db_url, server=demo_server, config=config)
+        return json.loads(out.stdout)[0]
+
+    assert crawl_links()["new"] == 4
+    page = ARTIFEX_ALASKA.strip("/") + "/index.html"
+    edit(sites, "/" + page, "NORAD said the aircraft had stayed in international airspace",
+         "NORAD said the four aircraft had stayed in international airspace")
+    bump_feed_date(sites, ARTIFEX_ALASKA, "Thu, 25 Jul 2024 09:29:01 +0000")
+    second = crawl_links()
+    assert (second["updated"], second["new"]) == (1, 0)
+    assert gets(demo_server, ARTIFEX_ALASKA) == [200, 200]
+    assert gets(demo_server, "/artifex/china-will-send-troops-to-russia-for-joint-military-training/") == [200]
+    assert article_at(engine_for, demo_server, ARTIFEX_ALASKA).version_count == 2
+
+
+def test_show_says_which_date_was_used_when_page_and_feed_disagree_and_never_a_future_one(
+        db_url, demo_server, sites, engine_for, tmp_path):
+    from config import DEMO_DIR
+
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("outlets.yaml", "settings.yaml"):
+        text = (DEMO_DIR / name).read_text(encoding="utf-8")
+        (config / name).write_text(text.replace("feed_content: true", "feed_content: false"), encoding="utf-8")
+    troops = "/artifex/china-will-send-troops-to-russia-for-joint-military-training/"
+    feed = sites / ARTIFEX_FEED.strip("/") / "index.xml"
+    # the feed dates the Alaska story a week early, and the troops story years ahead
+    feed.write_text(feed.read_text(encoding="utf-8").replace("Thu, 25 Jul 2024 09:29:01", "Thu, 18 Jul 2024 09:29:01")
+                    .replace("Wed, 17 Aug 2022 11:05:42", "Sun, 17 Aug 2031 11:05:42"), encoding="utf-8")
+    run_drillwatch("crawl", "artifex", "--json", db=db_url, server=demo_server, config=config)
+
+    alaska = json.loads(run_drillwatch("show", str(article_at(engine_for, demo_server, ARTIFEX_ALASKA).id), "--json",
+                                       db=db_url).stdout)
+    assert alaska["published"].startswith("2024-07-25") and alaska["date_source"] == "page markup"
+    assert "the feed 2024-07-18" in alaska["date_note"]
+    shown = run_drillwatch("show", str(article_at(engine_for, demo_server, troops).id), db=db_url).stdout
+    assert "date from:" in shown and "page markup" in shown
+    assert "the feed date 2031-08-17" in shown and "after the fetch" in shown
+    troops_article = article_at(engine_for, demo_server, troops)
+    assert troops_article.published_at <= troops_article.first_fetched_at
+    assert troops_article.published_at.year == 2022

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
 from crawler.pipelines.batch import Batch
+from crawler.text.dates import choose_published
 from crawler.text.dedup import compare_versions, content_hash, signature_of
 from crawler.text.urls import identity_url
 from storage.articles import ArticleData, StoreOptions, StoreResult, store_article
@@ -74,12 +75,13 @@ class StorePipeline(DatabaseStage):
 
 def to_article_data(item: PageItem, num_perm: int = 128, shingle_words: int = 4) -> ArticleData:
     article, relevance = item.article, item.relevance
+    date = choose_published(article.published, article.published_source, item.hint_published, item.fetched_at)
     return ArticleData(
         outlet=item.outlet, url=item.url, final_url=item.final_url,
         canonical_url=identity_url(article.canonical_url, item.final_url), title=article.title or item.hint_title,
         text=article.text, content_hash=item.content_hash or content_hash(article.text), fetched_at=item.fetched_at,
         author=article.author or item.hint_author, agency=article.agency, site_name=article.site_name,
         description=article.description, language=article.language,
-        published_at=article.published or item.hint_published, etag=item.etag, last_modified=item.last_modified,
+        published_at=date.published, published_source=date.source, published_note=date.note, etag=item.etag, last_modified=item.last_modified,
         relevant=bool(relevance and relevance.relevant), relevance_score=relevance.score if relevance else 0.0,
         minhash=item.signature or signature_of(article.text, num_perm, shingle_words))

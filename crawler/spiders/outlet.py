@@ -2,9 +2,12 @@
 
 Links found on feeds, sitemaps and listing pages are requested only when never fetched before (checked in
 bulk against seen_urls, raw and canonical form); the entry pages themselves are fetched on every crawl.
-Re-fetches of known articles come only from the revisit schedule: at start the spider requests the
+Re-fetches of known articles come from the revisit schedule: at start the spider requests the
 outlet's due articles (conditional requests, meta["revisit"]) within its share of the page budget; a
-full-content feed re-extracts a seen entry only when its article is due.
+full-content feed re-extracts a seen entry only when its article is due. Two more reasons: a feed entry
+whose date (updated, else published) is later than our last fetch of its article (the outlet says it
+changed), and a forced recheck (setting DRILLWATCH_RECHECK, `drillwatch crawl --recheck`), which makes
+every stored article of the outlet due now.
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ from crawler.text.urls import canonical_url
 from crawler.xmlguard import declared_entity
 from storage.articles import seen_among
 from storage.db import make_engine, session_scope
-from storage.monitor import Revisit, due_among, due_revisits
+from storage.monitor import Revisit, changed_since_fetch, due_among, due_revisits
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -61,6 +64,7 @@ class OutletSpider(Spider):
     outlet: Outlet
     origins: tuple[Origin, ...] = ()
     _engine = None
+    _requested: frozenset[int] = frozenset()  # article ids already revisited this crawl
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
@@ -108,6 +112,11 @@ class OutletSpider(Spider):
                 entries[link] = entry
         new = set(self.new_links(entries))
         due = self.due_entries(set(entries) - new) if self.outlet.feed_content else set()
+        changed = self.changed_entries({link: e for link, e in entries.items() if link not in new})
+        if self.outlet.feed_content:
+            due |= set(changed)
+        else:
+            yield from (self.revisit_request(revisit) for revisit in changed.values())
         for link, entry in entries.items():
             try:  # whatever is wrong with one entry, the entries after it go on
                 hints = self._feed_hints(link, entry)
@@ -233,15 +242,21 @@ class OutletSpider(Spider):
         self.crawler.stats.inc_value("drillwatch/links/new", len(new))
         return new
 
+    @property
+    def recheck(self) -> bool:
+        return self.settings.getbool("DRILLWATCH_RECHECK")
+
     def due_revisits(self) -> list[Revisit]:
-        """Due articles of this outlet, within its share of the page budget. A full-content feed outlet
-        revisits through its feed entries instead (its pages were never the source)."""
+        """Due articles of this outlet, within its share of the page budget (on a recheck: all of them).
+        A full-content feed outlet revisits through its feed entries instead (its pages were never the
+        source)."""
         limit = int(self.outlet.max_pages * self.settings.getfloat("DRILLWATCH_REVISIT_SHARE", 0.5))
-        if self.outlet.feed_content or limit < 1:
+        if self.outlet.feed_content or (limit < 1 and not self.recheck):
             return []
         with session_scope(self.engine) as session:
-            due = due_revisits(session, self.outlet.name, utcnow(), limit)
+            due = due_revisits(session, self.outlet.name, utcnow(), None if self.recheck else limit, self.recheck)
         self.crawler.stats.inc_value("drillwatch/revisits/due", len(due))
+        self._requested = frozenset(revisit.article_id for revisit in due)
         return due
 
     def due_entries(self, links: set[str]) -> set[str]:
@@ -250,9 +265,25 @@ class OutletSpider(Spider):
             return set()
         forms = {canonical_url(link): link for link in links}
         with session_scope(self.engine) as session:
-            due = {forms[url] for url in due_among(session, forms, utcnow())}
+            due = {forms[url] for url in due_among(session, forms, utcnow(), self.recheck)}
         self.crawler.stats.inc_value("drillwatch/revisits/due", len(due))
         return due
+
+    def changed_entries(self, entries: dict[str, Any]) -> dict[str, Revisit]:
+        """Seen feed links whose entry date (updated, else published) is later than our last fetch of the
+        article, and not already requested this crawl."""
+        now = utcnow()  # a date in the future is a feed error, not an edit
+        dates = {canonical_url(link): (link, date) for link, entry in entries.items()
+                 if (date := _entry_date(entry)) is not None and date <= now}
+        if not dates:
+            return {}
+        with session_scope(self.engine) as session:
+            found = changed_since_fetch(session, {url: date for url, (_link, date) in dates.items()})
+        changed = {dates[url][0]: revisit for url, revisit in found.items()
+                   if revisit.article_id not in self._requested}
+        self._requested = self._requested | {revisit.article_id for revisit in changed.values()}
+        self.crawler.stats.inc_value("drillwatch/revisits/feed_date_changed", len(changed))
+        return changed
 
     def closed(self, reason: str) -> None:
         if self._engine is not None:
@@ -351,6 +382,15 @@ def gunzip_strict(data: bytes, limit: int) -> bytes:
     if not inflater.eof:
         raise zlib.error("the file is cut short")
     return out
+
+
+def _entry_date(entry) -> datetime | None:
+    """A feed entry's own date: updated, else published (UTC); None when absent or impossible."""
+    parsed = entry.get("updated_parsed") or entry.get("published_parsed")
+    try:
+        return datetime(*parsed[:6], tzinfo=timezone.utc) if parsed else None
+    except (TypeError, ValueError, OverflowError):  # an impossible date (year -1): as if none were given
+        return None
 
 
 def _header(response: Response, name: bytes) -> str | None:

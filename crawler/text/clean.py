@@ -50,6 +50,15 @@ def _words(line: str) -> list[str]:
     return _WORD.findall(line)
 
 
+_WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _word_count(line: str) -> int:
+    """\\w+ tokens, with scripts written without spaces (CJK, kana, hangul) at two characters a word."""
+    wide = len(_WIDE.findall(line))
+    return len(_words(_WIDE.sub(" ", line))) + (wide + 1) // 2
+
+
 _SENTENCE_END = re.compile(r"[.!?。！？]['\"”’»)\]]*$")
 
 
@@ -118,9 +127,20 @@ _COMMENT_FORM = _full(
 )
 
 
+# comment policies: "Comments that insult other readers will not be approved by the moderator."
+_COMMENT_WORD = re.compile(r"\b(comments?|comentários?|comentarios?|commentaires?|kommentare?|commenti|комментари\w*)\b",
+                           re.IGNORECASE)
+_MODERATION_WORD = re.compile(
+    r"\b(moderat\w*|модерац\w*)|\b(not|não|no|nicht|ne)\b.{0,20}\b(approved|aprovad\w*|publicad\w*|publiés?"
+    r"|freigeschaltet|published)", re.IGNORECASE)
+
+
 def is_comment_form(line: Line) -> bool:
-    """"Leave a Reply", "Your email address will not be published. Required fields are marked *"."""
-    return bool(_COMMENT_FORM.fullmatch(line.norm))
+    """"Leave a Reply", "Your email address will not be published. Required fields are marked *",
+    comment policies."""
+    if _COMMENT_FORM.fullmatch(line.norm):
+        return True
+    return bool(_COMMENT_WORD.search(line.norm)) and bool(_MODERATION_WORD.search(line.norm))
 
 
 # Outlets word the wire disclaimer differently ("not been edited by NDTV staff", "auto-generated
@@ -164,6 +184,8 @@ _READ_MORE = _full(
     # taxonomy lines: "Tags: China, Russia", "Tagged china russia relations, NORAD"
     r"|(tags?|categories|category|topics|keywords)\s*:\s*.{1,200}|(tagged( with| in)?|filed under)\s*:?\s+.{1,200}"
     # a label followed by a teaser headline: "Read more: ...", "Related: ...", "Read More “...” »"
+    r"|(leggi anche( su)?|lire aussi|à lire aussi|lesen sie auch|leia (também|mais)|lee también|ver también"
+    r"|читайте также|см\. также)\s*[:|]?\s*.{0,200}"
     r"|(read more|read also|also read|see more|see also|related( articles?| stories| posts?| news| coverage"
     r"| content| reading| links?)?|more|also|watch|listen|recommended|don'?t miss|must read|trending"
     r"|top story|editor'?s picks?|more from .{1,40}|more on .{1,40})\s*[:|]\s*.{1,200}"
@@ -175,9 +197,18 @@ _READ_MORE = _full(
 _ATTRIBUTION = _full(r"(sources?|via|credits?|photo credit|image credit|image source|photo)\s*:\s*.{1,80}")
 
 
+def is_keyword_list(line: Line) -> bool:
+    """SEO keyword lines: six or more short comma-separated phrases and no sentence end
+    ("drills 2024, joint drills, naval drills, sea drills, ...")."""
+    items = line.raw.split(",")
+    return (len(items) >= 6 and not _SENTENCE_END.search(line.raw)
+            and all(0 < len(_words(item)) <= 4 for item in items))
+
+
 def is_read_more(line: Line) -> bool:
-    """"Source link", "Read more: ...", "Read More “Headline” »", "Continue reading", "Related: ..."."""
-    if _READ_MORE.fullmatch(line.norm):
+    """"Source link", "Read more: ...", "Read More “Headline” »", "Continue reading", "Related: ...",
+    keyword lists."""
+    if _READ_MORE.fullmatch(line.norm) or is_keyword_list(line):
         return True
     return line.words <= 8 and bool(_ATTRIBUTION.fullmatch(line.norm))
 
@@ -194,16 +225,20 @@ _SHARE_PROMPT = _full(
 )
 
 
+_TWEET_BOX = re.compile(r"click to tweet\W*$", re.IGNORECASE)
+
+
 def is_share_prompt(line: Line) -> bool:
-    """Share bars ("Share on Facebook", "Facebook Twitter WhatsApp Email") and share calls."""
-    if all(word in _SOCIAL_WORDS for word in _words(line.norm)):
+    """Share bars ("Share on Facebook", "Facebook Twitter WhatsApp Email"), share calls, and
+    "click to tweet" boxes (a sentence of the article repeated with a tweet button)."""
+    if all(word in _SOCIAL_WORDS for word in _words(line.norm)) or _TWEET_BOX.search(line.raw):
         return True
     return bool(_SHARE_PROMPT.fullmatch(line.norm))
 
 
 _CALL_TO_ACTION = _full(
     r"(sign up|signup|subscribe|click here|tap here|get (the|our) .{0,60}(newsletters?|app|inbox|alerts)"
-    r"|download (the|our) .{0,40}app|follow (us|[\w.'’ -]{1,60}) on (twitter|facebook|instagram|x|telegram"
+    r"|download (the|our) .{0,40}app|follow (us|@?[\w.'’ -]{1,60}) on (twitter|facebook|instagram|x|telegram"
     r"|youtube|linkedin|tiktok|threads|bluesky)|join (us|our)|thanks for (signing up|subscribing"
     r"|reading|your (feedback|interest))|keep an eye on your inbox|there was an error processing"
     r"|support (our|independent|quality) (journalism|reporting)|become a (member|subscriber|patron)"
@@ -212,6 +247,8 @@ _CALL_TO_ACTION = _full(
     r"|get (the latest|breaking) .{0,40}(delivered|in your inbox|straight to)"
     r"|we'?d like to hear (what you think|from you)|to continue reading|log ?in to continue"
     r"|get .{0,30} on the go|listen to (this|the) (article|story))(?!\w).{0,300}"
+    # print subscription offers: "Get The Monthly delivered ... 12 issues for £11.99."
+    r"|.{0,120}\b\d+ issues for\W{0,2}\d.{0,200}"
 )
 # UI error messages; short, so "An error occurred in the launch sequence, officials said" stays
 _UI_ERROR = _full(
@@ -263,9 +300,14 @@ _PLACEHOLDER = _full(
 )
 
 
+# an unexpanded CMS shortcode: "[button link=...]Send us your story[/button]"
+_SHORTCODE = _full(r"\[(\w+)\b[^\]]*\].{0,200}\[/\1\]")
+
+
 def is_markup_debris(line: Line) -> bool:
-    """"]]>", stray tags and entities, "Waiting for response to load…", "Loading..."."""
-    return bool(_MARKUP_DEBRIS.fullmatch(line.raw)) or bool(_PLACEHOLDER.fullmatch(line.norm))
+    """"]]>", stray tags and entities, unexpanded shortcodes, "Waiting for response to load…", "Loading..."."""
+    return (bool(_MARKUP_DEBRIS.fullmatch(line.raw)) or bool(_PLACEHOLDER.fullmatch(line.norm))
+            or bool(_SHORTCODE.fullmatch(line.raw)))
 
 
 _VERIFICATION = _full(
@@ -279,10 +321,11 @@ def is_site_verification(line: Line) -> bool:
     return bool(_VERIFICATION.fullmatch(line.norm))
 
 
-_CONTACT_ONLY = _full(
-    r"(\S+@\S+\.\w+|https?://\S+|www\.\S+|(twitter|x|instagram|facebook)\.com/\S+|@\w{2,30})"
-    r"([\s,;|/]+(\S+@\S+\.\w+|https?://\S+|www\.\S+|(twitter|x|instagram|facebook)\.com/\S+|@\w{2,30}))*"
-)
+# A URL alone counts as contact only when it names a site or a profile ("www.example.com",
+# "https://x.com/handle"); a URL with a path to a document is a reference the article cites.
+_CONTACT_TOKEN = (r"(\S+@\S+\.\w+|(https?://(www\.)?|www\.)[\w-]+(\.[\w-]+)+/?|(twitter|x|instagram|facebook)\.com/\S+"
+                  r"|@\w{2,30})")
+_CONTACT_ONLY = _full(_CONTACT_TOKEN + r"([\s,;|/]+" + _CONTACT_TOKEN + r")*")
 _CONTACT_LINE = _full(
     r"(e-?mail|write to|contact|reach|follow|you can reach|tweet)\b.{0,120}"
     r"(\S+@\S+\.\w+|(?<!\w)@\w{2,30}|https?://\S+).{0,120}"
@@ -309,6 +352,11 @@ _READING_TIME = _full(
 )
 
 
+_MONTH_NAME = (r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?")
+_DATE_ONLY = _full(rf"((\w+day),?\s+)?({_MONTH_NAME}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+(19|20)\d{{2}}"
+                   rf"|\d{{1,2}}\.?\s+{_MONTH_NAME},?\s+(19|20)\d{{2}}|(19|20)\d{{2}}-\d{{2}}-\d{{2}})")
+
+
 def is_timestamp_line(line: Line) -> bool:
     """Lines that only carry a date or time: "Updated at 1:23 p.m.", "- Published 18 November 2019",
     "segunda-feira, 22 de janeiro de 2018 às 0:13", "By user 2024-08-20 13:52:30 0 2K",
@@ -321,7 +369,7 @@ def is_timestamp_line(line: Line) -> bool:
         return True
     if _STAMP_PREFIX.fullmatch(norm) and (_YEAR.search(norm) or _CLOCK.search(norm)):
         return True
-    return bool(_READING_TIME.fullmatch(norm))
+    return bool(_READING_TIME.fullmatch(norm)) or bool(_DATE_ONLY.fullmatch(norm))
 
 
 # (family, most words a line of it has, predicate). The word cap skips the regexes for article
@@ -333,10 +381,10 @@ RESIDUE_RULES: tuple[tuple[str, int, Callable[[Line], bool]], ...] = (
     ("comment_form", 25, is_comment_form),
     ("syndication_note", 45, is_syndication_note),
     ("read_more", 45, is_read_more),
-    ("share_prompt", 12, is_share_prompt),
-    ("call_to_action", 45, is_call_to_action),
+    ("share_prompt", 60, is_share_prompt),
+    ("call_to_action", 60, is_call_to_action),
     ("copyright_footer", 120, is_copyright_footer),
-    ("markup_debris", 20, is_markup_debris),
+    ("markup_debris", 40, is_markup_debris),
     ("site_verification", 10, is_site_verification),
     ("contact_line", 40, is_contact_line),
     ("timestamp_line", 12, is_timestamp_line),
@@ -414,9 +462,36 @@ def drop_link_blocks(lines: list[str], link_texts: frozenset[str], min_links: in
     return [line for line, kept in zip(lines, keep) if kept]
 
 
+def _shouting(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 10 and all(c.isupper() for c in letters if c.isalpha() and c.lower() != c.upper())
+
+
+def drop_inline_teasers(lines: list[str], story_links: frozenset[str], link_texts: frozenset[str] = frozenset(),
+                        min_words: int = 4) -> list[str]:
+    """A lone headline that is the whole text of a link to another page of the site, set between the
+    article's sentences ("Senator quits after long debate" linking to another story) or on top of the text
+    (a permalink headline); and a linked line in capitals anywhere ("SENATOR QUITS AFTER LONG DEBATE",
+    "GET THE FREE GUIDE!"), whatever site it links to. A sentence that is a link, or a list of links, is
+    left to the other rules."""
+    if not story_links and not link_texts:
+        return lines
+    keep = []
+    for i, line in enumerate(lines):
+        norm = normalise_line(line)
+        teaser = (len(_words(line)) >= min_words and is_headline_like(line) and not is_list_item(line)
+                  and norm in story_links
+                  and (i == 0 or bool(_SENTENCE_END.search(lines[i - 1])) or len(_words(lines[i - 1])) >= 15)
+                  and (i + 1 == len(lines) or normalise_line(lines[i + 1]) not in story_links))
+        shouted = (3 <= len(_words(line)) <= 20 and not is_list_item(line) and _shouting(line)
+                   and norm in link_texts)
+        keep.append(not (teaser or shouted))
+    return [line for line, kept in zip(lines, keep) if kept]
+
+
 def is_stub(line: str, max_words: int = 5) -> bool:
     """A few words without sentence punctuation that are not an item of the article's own lists."""
-    return len(_words(line)) <= max_words and not _SENTENCE_END.search(line) and not is_list_item(line)
+    return _word_count(line) <= max_words and not _SENTENCE_END.search(line) and not is_list_item(line)
 
 
 def drop_trailing_stubs(lines: list[str], max_lines: int = 3) -> list[str]:
@@ -438,13 +513,25 @@ def merge_dateline_stub(lines: list[str]) -> list[str]:
     return lines
 
 
+_NUMBERED = re.compile(r"\d{1,3}[.)]\s")
+_CODE_OR_TABLE = re.compile(r"[{}();=│|<>\\]")
+
+
+def is_menu_entry(line: str, max_words: int = 4) -> bool:
+    """A terse line that could be a menu entry: a few words, no sentence end, not an item of a numbered
+    list ("1. Finland") and no code or table punctuation."""
+    stripped = line.strip()
+    return (0 < _word_count(stripped) <= max_words and not _SENTENCE_END.search(stripped)
+            and not _NUMBERED.match(stripped) and not _CODE_OR_TABLE.search(stripped))
+
+
 def drop_menu_runs(lines: list[str], min_run: int = 10, max_words: int = 4) -> list[str]:
-    """Navigation menus leaked into the text: runs of ``min_run``+ consecutive lines of at most
-    ``max_words`` words without sentence punctuation. Article lists are rarely that long and terse."""
+    """Navigation menus leaked into the text: runs of ``min_run``+ consecutive menu-entry lines
+    (``is_menu_entry``). Article lists are rarely that long and terse, and numbered ones are kept."""
     out: list[str] = []
     run: list[str] = []
     for line in lines + [""]:
-        if line and len(_words(line)) <= max_words and not _SENTENCE_END.search(line.strip()):
+        if line and is_menu_entry(line, max_words):
             run.append(line)
             continue
         out.extend(run if len(run) < min_run else [])
@@ -486,20 +573,41 @@ class CleanContext:
     titles: tuple[str, ...] = ()  # headline candidates (meta title, og:title, h1)
     residue: tuple[re.Pattern[str], ...] = ()  # per-outlet extra patterns, searched per line
     link_texts: frozenset[str] = frozenset()  # normalised texts of the page's links
+    code_lines: frozenset[str] = frozenset()  # stripped lines of the page's <pre> blocks: never clutter
+    story_links: frozenset[str] = frozenset()  # normalised texts of links to the site's other pages
+
+
+def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: bool) -> list[str]:
+    """Line and block rules over a stretch of text between code blocks."""
+    lines = [line for line in lines if not is_residue_line(line) and not any(p.search(line) for p in context.residue)]
+    if first:
+        lines = drop_title_lines(lines, context.titles)
+    lines = drop_link_blocks(lines, context.link_texts)
+    lines = drop_inline_teasers(lines, context.story_links, context.link_texts)
+    lines = drop_menu_runs(lines)
+    if last:
+        lines = drop_trailing_stubs(lines)
+    if first:
+        lines = merge_dateline_stub(lines)
+    return lines
 
 
 def clean_text(text: str, context: CleanContext | None = None) -> str:
-    """Drop residue lines from an extracted text; returns one paragraph per line ("\\n")."""
+    """Drop residue lines from an extracted text; returns one paragraph per line ("\\n").
+    Lines of the page's code blocks (program text, console tables, markup samples) are kept as they
+    are, and split the text into stretches that the block rules see apart."""
     context = context or CleanContext()
     lines = [line.strip() for line in text.splitlines()]
-    lines = [
-        line
-        for line in lines
-        if line and not is_residue_line(line) and not any(p.search(line) for p in context.residue)
-    ]
-    lines = drop_title_lines(lines, context.titles)
-    lines = drop_link_blocks(lines, context.link_texts)
-    lines = drop_menu_runs(lines)
-    lines = drop_trailing_stubs(lines)
-    lines = merge_dateline_stub(lines)
-    return "\n".join(lines)
+    lines = [line for line in lines if line]
+    stretches: list[tuple[bool, list[str]]] = []  # (is code, lines)
+    for line in lines:
+        code = line in context.code_lines
+        if stretches and stretches[-1][0] == code:
+            stretches[-1][1].append(line)
+        else:
+            stretches.append((code, [line]))
+    prose = [i for i, (code, _) in enumerate(stretches) if not code]
+    out: list[str] = []
+    for i, (code, stretch) in enumerate(stretches):
+        out.extend(stretch if code else _clean_lines(stretch, context, i == prose[0], i == prose[-1]))
+    return "\n".join(out)

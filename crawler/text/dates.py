@@ -9,9 +9,11 @@ year takes the latest such day not after ``reference`` (the fetch time).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-__all__ = ["parse_datetime", "date_from_url", "date_from_dateline", "is_dateline", "has_month_day", "published_date"]
+__all__ = ["parse_datetime", "date_from_url", "date_from_dateline", "is_dateline", "has_month_day", "published_date",
+           "page_date", "choose_published", "DateChoice"]
 
 _MONTHS = {
     name: number
@@ -140,9 +142,62 @@ def date_from_dateline(text: str, reference: datetime, max_lines: int = 4) -> da
     return None
 
 
+def page_date(markup: str | None, url: str | None, text: str, reference: datetime) -> tuple[datetime | None, str | None]:
+    """(date, where it was read: "page markup", "page URL" or "dateline"): the first found in that order,
+    a day's slack after the reference for time zones (``choose_published`` settles against the fetch)."""
+    for found, source in ((parse_datetime(markup), "page markup"), (date_from_url(url), "page URL"),
+                          (date_from_dateline(text, reference), "dateline")):
+        if found and found <= _utc(reference) + timedelta(days=1):
+            return found, source
+    return None, None
+
+
 def published_date(markup: str | None, url: str | None, text: str, reference: datetime) -> datetime | None:
     """First date found: markup, then URL, then dateline; never later than the reference."""
-    for found in (parse_datetime(markup), date_from_url(url), date_from_dateline(text, reference)):
-        if found and found <= _utc(reference) + timedelta(days=1):
-            return found
-    return None
+    return page_date(markup, url, text, reference)[0]
+
+
+AGREE = timedelta(days=1)  # a page and a feed a few hours apart (time zones, an edit) agree
+
+
+@dataclass(frozen=True)
+class DateChoice:
+    """The publication date kept for an article, where it came from, and why when there was a choice."""
+
+    published: datetime | None
+    source: str | None  # "page markup", "page URL", "dateline", "feed"
+    note: str | None = None
+
+
+def _day(moment: datetime) -> str:
+    return _utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def choose_published(page: datetime | None, page_source: str | None, feed: datetime | None,
+                     fetched: datetime) -> DateChoice:
+    """The page's date against the feed's (or sitemap's). Never a date after the fetch: such a date is
+    dropped and the note says so. When both are there and more than a day apart, the page's own markup
+    wins (the publisher's statement on the article; feeds often carry a re-publication or update time),
+    but a date only guessed from the URL or a dateline gives way to the feed's."""
+    fetched = _utc(fetched)
+    notes = []
+    if page is not None and _utc(page) > fetched:
+        notes.append(f"the {page_source} date {_day(page)} is after the fetch ({_day(fetched)}) and was ignored")
+        page = page_source = None
+    if feed is not None and _utc(feed) > fetched:
+        notes.append(f"the feed date {_day(feed)} is after the fetch ({_day(fetched)}) and was ignored")
+        feed = None
+    if page is not None and feed is not None and abs(_utc(page) - _utc(feed)) > AGREE:
+        if page_source == "page markup":
+            notes.append(f"the page's markup says {_day(page)} and the feed {_day(feed)}: the page's own markup "
+                         "was used (feeds often carry a re-publication or update time)")
+        else:
+            notes.append(f"the {page_source} gives {_day(page)} and the feed {_day(feed)}: the feed was used "
+                         f"(the page's markup has no date; a {page_source} date is a guess)")
+            page = page_source = None
+    note = "; ".join(notes) or None
+    if page is not None:
+        return DateChoice(_utc(page), page_source, note)
+    if feed is not None:
+        return DateChoice(_utc(feed), "feed", note)
+    return DateChoice(None, None, note)

@@ -22,7 +22,7 @@ from trafilatura.settings import Extractor
 
 from crawler.text.boilerplate import drop_template_lines, line_keys
 from crawler.text.clean import CleanContext, clean_text
-from crawler.text.dates import published_date
+from crawler.text.dates import page_date
 from crawler.text.metadata import PageMeta, article_language, detect_agency, read_page_meta
 
 __all__ = ["ExtractOptions", "Article", "extract_article", "parse_html", "MODES"]
@@ -113,6 +113,7 @@ class Article:
     agency: str | None = None
     description: str | None = None
     line_keys: frozenset[str] = frozenset()
+    published_source: str | None = None  # where ``published`` was read: "page markup", "page URL", "dateline"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: title, text, published (ISO 8601), author, language, agency, canonical_url,
@@ -179,7 +180,8 @@ def _main_text(tree: HtmlElement, context: CleanContext, options: ExtractOptions
 
 
 def _clean_context(meta: PageMeta, options: ExtractOptions) -> CleanContext:
-    return CleanContext(titles=meta.headlines, residue=options.residue_patterns, link_texts=meta.link_texts)
+    return CleanContext(titles=meta.headlines, residue=options.residue_patterns, link_texts=meta.link_texts,
+                        code_lines=meta.code_lines, story_links=meta.story_links)
 
 
 def extract_article(html: str | bytes, url: str, options: ExtractOptions | None = None) -> Article | None:
@@ -194,13 +196,16 @@ def extract_article(html: str | bytes, url: str, options: ExtractOptions | None 
     text = drop_template_lines(cleaned, options.template_lines)
     if len(text) < options.min_chars:
         return None
+    published, published_source = page_date(meta.date, url, "\n".join(filter(None, (meta.dateline, raw))),
+                                            options.now())
     return Article(
         url=url,
         canonical_url=meta.canonical_url,
         title=meta.title,
         text=text,
         author=meta.author,
-        published=published_date(meta.date, url, "\n".join(filter(None, (meta.dateline, raw))), options.now()),
+        published=published,
+        published_source=published_source,
         language=article_language(meta.language, text),
         site_name=meta.site_name,
         agency=detect_agency(raw, meta.author, meta.dateline),

@@ -57,6 +57,8 @@ class PageMeta:
     headlines: tuple[str, ...]  # title candidates, to drop the headline repeated in the text
     link_texts: frozenset[str]  # normalised anchor texts, to spot related-headline blocks
     dateline: str | None  # "Moscow, Oct 14 (AFP) Oct 14, 2024" when the page sets it apart from the text
+    code_lines: frozenset[str] = frozenset()  # stripped lines of <pre> blocks, which cleaning keeps
+    story_links: frozenset[str] = frozenset()  # normalised texts of links to the site's other pages
 
 
 def trafilatura_fields(tree: HtmlElement, url: str) -> Document:
@@ -97,6 +99,8 @@ def read_page_meta(tree: HtmlElement, url: str, language_hint: str | None = None
         headlines=headline_candidates(tree, doc.title),
         link_texts=link_texts(tree),
         dateline=page_dateline(tree),
+        code_lines=code_lines(tree),
+        story_links=story_link_texts(tree, url),
     )
 
 
@@ -183,9 +187,45 @@ def headline_candidates(tree: HtmlElement, title: str | None) -> tuple[str, ...]
 
 
 def link_texts(tree: HtmlElement, min_words: int = 3) -> frozenset[str]:
-    """Normalised texts of the page's links with at least ``min_words`` words (headline teasers)."""
-    texts = (normalise_line(a.text_content()) for a in tree.iter("a"))
+    """Normalised texts of the page's links with at least ``min_words`` words (headline teasers);
+    in-page links ("#section", a table of contents that repeats the article's subheadings) left out."""
+    texts = (normalise_line(a.text_content()) for a in tree.iter("a") if not a.get("href", "").startswith("#"))
     return frozenset(text for text in texts if text.count(" ") + 1 >= min_words)
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def story_link_texts(tree: HtmlElement, url: str, min_words: int = 4) -> frozenset[str]:
+    """Normalised texts of links to other pages of the same site (other stories), with at least
+    ``min_words`` words; links to other sites (a product, a source) are not teasers."""
+    host = _host(url)
+    texts: set[str] = set()
+    for a in tree.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith("#"):
+            continue
+        if href.startswith("//"):
+            target = _host("http:" + href)
+        elif "://" in href[:12]:
+            target = _host(href)
+        elif ":" in href.split("/", 1)[0]:  # mailto:, javascript:, tel:
+            continue
+        else:  # relative: stays on the site, no parsing needed
+            target = host
+        if host and target == host:
+            text = normalise_line(a.text_content())
+            if text.count(" ") + 1 >= min_words:
+                texts.add(text)
+    return frozenset(texts)
+
+
+def code_lines(tree: HtmlElement) -> frozenset[str]:
+    """Stripped non-empty lines of the page's <pre> blocks (code, console output, markup samples)."""
+    return frozenset(line.strip() for pre in tree.iter("pre") for line in pre.text_content().splitlines()
+                     if line.strip())
 
 
 _DATELINE_SEPARATOR = re.compile(r"[(/]|--|—|–")
