@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from config.fastregex import FastRegex
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
 from crawler.text.relevance import SentenceFacts, activity_bound, analyse_sentence, article_pair_context
+from crawler.text.script import to_simplified
 from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
 from crawler.text.sentences import Sentence, iter_sentences
 
@@ -69,6 +70,8 @@ AIRCRAFT = FastRegex(r"\b(?:aircraft|warplanes|planes|jets|bombers?|Tu-95\w*|H-6
 AIRSPACE = FastRegex(r"\b(?:air defen[cs]e identification zone|ADIZ|KADIZ|airspace)\b|识别区|领空", re.I)
 NAVAL = FastRegex(r"\b(?:warships?|ships?|vessels?|naval|maritime|navy|navies|fleet|flotilla|destroyers?|"
                   r"frigates?|corvettes?)\b|(?i:корабл\w*|морск\w*|флот\w*|вмф|вмс)|舰艇|军舰|海上|海军|舰", re.I)
+NAVY = FastRegex(r"\b(?:warships?|naval|navy|navies|fleet|flotilla|destroyers?|frigates?|corvettes?)\b|"
+                 r"(?i:военн\w* корабл\w*|вмф|вмс)|军舰|海军|舰艇编队", re.I)  # the military, not a coast guard
 SAILED = FastRegex(r"\b(?:sailed|sailing|passed through|transited|navigated|cruised)\b", re.I)
 COAST_GUARD = FastRegex(r"\bcoast ?guards?\b|\bborder (?:service|guards?)\b|(?i:береговой охраны|"
                         r"погранслужб\w*|пограничн\w*)|海警", re.I)
@@ -135,6 +138,13 @@ class Article:
     pair: bool  # China and Russia are bound somewhere in the article
     china_paragraphs: frozenset[int]  # paragraphs where China takes part (-1: title)
     mentioning: frozenset[int] = frozenset()  # indexes of the views that can hold a mention (dated ones)
+    originals: tuple[str, ...] = ()  # the sentences as written (views read Traditional Chinese as Simplified)
+    places: frozenset[str] = frozenset()  # every place the article names
+    coast_guard: bool = False  # the article reports a coast-guard patrol: its "joint patrol" is that one
+
+    def original(self, view: View) -> str:
+        index = view.sentence.index
+        return self.originals[index] if index < len(self.originals) else view.sentence.text
 
     def mentioning_views(self) -> list[View]:
         return [view for index, view in enumerate(self.views) if index in self.mentioning]
@@ -200,11 +210,15 @@ def may_mention(view: View, article: Article) -> bool:
 
 
 def build_article(text: str, title: str, published: date | None, gazetteer: Gazetteer) -> Article:
-    sentences = iter_sentences(text, title)
+    written = iter_sentences(text, title)
+    sentences = [replace(s, text=to_simplified(s.text)) for s in written]
     views = tuple(View(s, analyse_sentence(s.text), None, "other", False, tuple(gazetteer.find_names(s.text)))
                   for s in sentences)
     china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
-    draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china)
+    coast_guard = any(COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
+    draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china,
+                    originals=tuple(s.text for s in written),
+                    places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard))
     chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
     dates = _Dates([s.text for s in sentences], published)
     return replace(draft, views=tuple(dates.dated(i, view) if i in chosen else view for i, view in enumerate(views)),
@@ -311,7 +325,7 @@ def make_mention(view: View, article: Article, found: Found) -> Mention:
     places = text_places(view) or (found.instance.places if found.instance else ())
     participants = found.participants or text_participants(view, article)
     return Mention(found.key, found.name, found.series, found.year, found.ordinal, found.instance is not None,
-                   found.kind, view.sentence.text, day, start, end, places, participants,
+                   found.kind, article.original(view), day, start, end, places, participants,
                    is_starting(view, article.published), found.confidence)
 
 
@@ -335,13 +349,31 @@ def _china_context(view: View, article: Article) -> bool:
 
 
 def _pick_edition(candidates: tuple[Instance, ...], view: View, article: Article) -> Instance | None:
-    """Two editions in one year (Joint Sea-2017 I/II): the one nearest the text's date."""
+    """Two editions in one year (Joint Sea-2017 I in the Baltic, II off Vladivostok): the one whose
+    places the sentence names, else the article, then the one nearest the text's date, else the first."""
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     ref = view.period.start if view.period else article.published
-    if ref is None:
-        return candidates[0]
-    return min(candidates, key=lambda i: abs(((i.start or date(i.year, 7, 1)) - ref).days))
+    article_places = article.places
+
+    def rank(i: Instance) -> tuple:
+        near = abs(((i.start or date(i.year, 7, 1)) - ref).days) if ref else 0
+        return -_place_score(view, i), -len(article_places & set(i.places)), near
+
+    return min(candidates, key=rank)
+
+
+_PART_WORDS = re.compile(r"\(\s*I{1,3}\s*\)|-I{1,3}\b|\bI{1,3}$|(?i:втор|перв|этап)|第[一二三]", re.U)
+
+
+def _edition_of(hit: NameHit, view: View, article: Article) -> Instance:
+    """An edition's alias that does not say which part ("Морское взаимодействие - 2015" listed under
+    2015 I) names the year: the editions of that year are told apart by place and date."""
+    instance = article.gazetteer.instance(hit.ref)
+    if instance.part is None or _PART_WORDS.search(hit.text):
+        return instance
+    siblings = tuple(i for i in article.gazetteer.instances_of(instance.series) if i.year == instance.year)
+    return _pick_edition(siblings, view, article) or instance
 
 
 def _series_edition(series: Series, year: int, part: int | None, view: View, article: Article) -> Instance | None:
@@ -353,7 +385,11 @@ def _series_edition(series: Series, year: int, part: int | None, view: View, art
 def named_from_instance(hit: NameHit, view: View, article: Article) -> Mention | None:
     if hit.generic and not _exercise_noun_near(view, hit):
         return None
-    return make_mention(view, article, Found.of(article.gazetteer.instance(hit.ref), "named", 0.95))
+    instance = _edition_of(hit, view, article)
+    year = _context_year(view, article)
+    if year and abs(year - instance.year) > 1 and not re.search(r"(?:19|20)\d\d|'\d\d|-\d\d", hit.text):
+        return None  # "the first joint patrol in the Arctic" of another year is not that 2024 patrol
+    return make_mention(view, article, Found.of(instance, "named", 0.95))
 
 
 def _series_year(hit: NameHit, series: Series, view: View, article: Article) -> int | None:
@@ -406,12 +442,19 @@ def patrol_kind(view: View, article: Article, named_here: bool = False) -> str |
 
     Without the word "patrol", bombers or sailing warships are a patrol only when no exercise is
     named in the sentence (ships sail out of port for a named exercise too)."""
+    kind = _patrol_kind(view, article, named_here)
+    if kind == "naval_patrol" and article.coast_guard and not NAVY.search(view.sentence.text):
+        return "coast_guard_patrol"  # "the two countries' ships" of a coast-guard patrol story
+    return kind
+
+
+def _patrol_kind(view: View, article: Article, named_here: bool) -> str | None:
+    text = view.sentence.text
+    if COAST_GUARD.search(text) and PATROL.search(text):
+        return "coast_guard_patrol"  # before the phrase: coast guards also hold a "joint maritime patrol"
     for hit in view.names:
         if hit.kind == "series" and article.gazetteer.series_of(hit.ref).is_patrol:
             return article.gazetteer.series_of(hit.ref).kind
-    text = view.sentence.text
-    if COAST_GUARD.search(text) and PATROL.search(text):
-        return "coast_guard_patrol"
     if PATROL.search(text):
         return patrol_by_vehicle(text)
     if named_here or not ({"CN", "RU"} <= view.facts.actors or view.facts.two_of_them(article.pair)):
@@ -637,6 +680,13 @@ monday tuesday wednesday thursday friday saturday sunday spring summer autumn fa
 china chinese russia russian beijing moscow sino russo pla kremlin
 """.split())
 CODE_NAME_MAX_WORDS = 6
+# A service, fleet, unit, body or event, not an exercise: "Pacific Fleet", 人民海军, "Army-2022" (a forum).
+NOT_A_CODE_NAME = re.compile(
+    r"(?i:\b(?:fleets?|navy|navies|army|armies|air ?force|forces?|guards?|flotilla|squadron|command|district|"
+    r"division|brigade|regiment|battalion|corps|ministry|service|agency|organi[sz]ation|council|academy|"
+    r"university|forum|games|parade|show|expo|summit|airshow|day|news|times|daily|post|television|tv)$)|"
+    r"(?i:\b(?:флот\w*|арми\w*|вмф|вмс|округ\w*|министерств\w*|служб\w*)$)|"
+    r"(?:海军|陆军|空军|火箭军|舰队|部队|战区|军区|海警|解放军|编队|国防部|论坛|阅兵)$")
 
 
 def _title_case(text: str) -> bool:
@@ -645,7 +695,10 @@ def _title_case(text: str) -> bool:
 
 
 def _looks_like_code_name(name: str) -> bool:
-    """Capitalised words or a short CJK/Cyrillic name; not a quote of speech, not a date or a country."""
+    """Capitalised words or a short CJK/Cyrillic name; not a quote of speech, not a date or a country,
+    not a service's, fleet's or unit's name."""
+    if NOT_A_CODE_NAME.search(split_year(split_part(name)[0])[0].strip()):
+        return False
     if re.search(r"[\u4e00-\u9fff]", name):
         return 2 <= len(name) <= 14
     words = re.findall(r"[^\W\d_]+", name)
@@ -787,7 +840,30 @@ def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gaz
     mentions: list[Mention] = []
     for view, named_here in zip(views, named):
         mentions += named_here + activity_mentions(view, article, bool(named_here), local)
-    return _dedupe(mentions)
+    return _dedupe(_one_unnamed_activity(mentions))
+
+
+def _one_unnamed_activity(mentions: list[Mention]) -> list[Mention]:
+    """An article reports one unnamed patrol/drill of a kind: its undated sentences ("the joint
+    patrol covered 4,000 miles") are the one its dated sentence keys, not another month's."""
+    dated: dict[str, set[str]] = {}
+    for m in mentions:
+        if _unnamed(m) and m.date:
+            dated.setdefault(m.exercise[:-8], set()).add(m.exercise)
+    out = []
+    for m in mentions:
+        keys = dated.get(m.exercise[:-8], set()) if _unnamed(m) and not m.date else set()
+        out.append(replace(m, exercise=next(iter(keys)), name=_name_of(mentions, next(iter(keys))))
+                   if len(keys) == 1 and m.exercise not in keys else m)
+    return out
+
+
+def _unnamed(m: Mention) -> bool:
+    return not m.known and m.kind in ("patrol", "drill") and re.search(r"-\d{4}-\d\d$", m.exercise) is not None
+
+
+def _name_of(mentions: list[Mention], key: str) -> str:
+    return next(m.name for m in mentions if m.exercise == key)
 
 
 def _is_patrol_series(m: Mention, gazetteer: Gazetteer) -> bool:
