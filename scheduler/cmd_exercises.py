@@ -136,8 +136,9 @@ def exercises(ctx: Context, limit, as_json):
 @output_options
 @click.pass_obj
 def alerts(ctx: Context, pending, retry, deliver, limit, as_json):
-    """Alerts raised by new exercises (or one reported as starting): status, delivery attempts, last error.
-    Sinks are configured in settings.yaml (alerts.sinks)."""
+    """Alerts raised by new exercises (or one reported as starting): status, delivery attempts, last error,
+    the sentence that raised it and why it was judged new. Sinks are configured in settings.yaml
+    (alerts.sinks)."""
     from storage import alerts as stored
 
     engine = ctx.engine()
@@ -153,6 +154,9 @@ def alerts(ctx: Context, pending, retry, deliver, limit, as_json):
                 ("historical", "archive"), ("status", "status"), ("attempts", "attempts"),
                 ("last_error", "last error")], as_json,
          empty="no pending alerts" if pending else "no alerts yet")
+    if not as_json:
+        for row in rows:  # too long for table cells: the evidence under the table, one block per alert
+            click.echo(f"\n#{row['id']} “{row['sentence']}”\n   why new: {row['why'] or '-'}")
 
 
 def deliver_now(ctx: Context, engine) -> None:

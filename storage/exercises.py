@@ -95,17 +95,31 @@ def report_time(article: Article) -> datetime:
 
 
 def is_current(mention: MentionData, reported: datetime, instance: ExerciseInstance) -> bool:
-    if mention.starting:
-        return True
+    return current_reason(mention.starting, as_date(mention.date) or as_date(mention.start),
+                          as_date(mention.end), mention.year, reported, instance) is not None
+
+
+def current_reason(starting: bool, start: date | None, end: date | None, year: int | None, reported: datetime,
+                   instance: ExerciseInstance, dated_article: bool = True) -> str | None:
+    """Why a mention reports the instance as news (None: background). `reported` is the article's
+    publication time, else its first fetch: then only a date or year the text wrote counts (an
+    undated page says nothing about when "now" is)."""
     day = reported.date()
-    start = as_date(mention.date) or as_date(mention.start) or instance.start_date
+    when = "published" if dated_article else "first fetched (no publication date)"
+    if starting and dated_article:
+        return f"reported as starting or under way in an article {when} {day}"
+    start = start or instance.start_date
     if start is not None:
-        end = as_date(mention.end) or instance.end_date or start
-        return max(start, end) >= day - CURRENT_BEFORE and start <= day + CURRENT_AHEAD
-    year = mention.year or instance.year
+        end = end or instance.end_date or start
+        if max(start, end) >= day - CURRENT_BEFORE and start <= day + CURRENT_AHEAD:
+            span = f"{start}" if end == start else f"{start} to {end}"
+            return f"dated {span}, from a month before to a year after the article {when} {day}"
+        return None
+    year = year or instance.year
     if year is not None:
-        return year in (day.year, day.year + 1)
-    return True
+        return f"year {year}, the year of the article {when} {day} or the next" \
+            if year in (day.year, day.year + 1) else None
+    return None  # no date, no year: nothing says it is news
 
 
 def is_historical(article: Article, now: datetime) -> bool:
@@ -124,10 +138,31 @@ def find_instance(session: Session, key: str) -> ExerciseInstance | None:
     return instance
 
 
+UNNAMED_DRILL = re.compile(r"^joint-drill-\d{4}-\d\d$")  # the detector's key of an unnamed drill
+COVER_SLACK = timedelta(days=3)
+
+
+def covering_exercise(session: Session, mention: MentionData) -> ExerciseInstance | None:
+    """The one stored named exercise whose dates cover an unnamed drill's date: "a joint drill at
+    Tsugol on September 13" in one article is the Vostok-2018 another article named, not a new
+    joint-drill-2018-09."""
+    day = as_date(mention.date) or as_date(mention.start)
+    if day is None or not UNNAMED_DRILL.match(mention.exercise):
+        return None
+    rows = session.scalars(select(ExerciseInstance).where(
+        ExerciseInstance.merged_into_id.is_(None), ExerciseInstance.kind.in_(("named", "discovered")),
+        ExerciseInstance.start_date.is_not(None), ExerciseInstance.start_date <= day + COVER_SLACK)).all()
+    covering = [i for i in rows if (i.end_date or i.start_date) >= day - COVER_SLACK]
+    return covering[0] if len(covering) == 1 else None
+
+
 def instance_for(session: Session, mention: MentionData, article: Article,
                  describe: Describer | None = None) -> tuple[ExerciseInstance, bool]:
     """The instance a mention names, created on first sight; (instance, created). A known instance
     takes the gazetteer's facts (`describe`) when it is created or first becomes known."""
+    covering = covering_exercise(session, mention)
+    if covering is not None:
+        return covering, False
     instance = find_instance(session, mention.exercise)
     if instance is not None:
         if fill_instance(instance, mention) and describe:
@@ -228,8 +263,18 @@ def store_mention(session: Session, row: ExerciseMention | None, key: tuple[int,
     row.sentence, row.kind, row.date = mention.sentence, mention.kind, as_date(mention.date)
     row.places, row.participants = list(mention.places or []), list(mention.participants or [])
     row.starting, row.confidence = bool(mention.starting), float(mention.confidence)
-    row.current = is_current(mention, report_time(article), instance)
+    row.current = mention_reason(row, article, instance, mention) is not None
     return row
+
+
+def mention_reason(row: ExerciseMention, article: Article, instance: ExerciseInstance,
+                   mention: MentionData | None = None) -> str | None:
+    """Why a stored mention is news, from the mention (when recording) or the row (when alerting)."""
+    start = as_date(mention.date) or as_date(mention.start) if mention else row.date
+    end = as_date(mention.end) if mention else None
+    year = mention.year if mention else None
+    return current_reason(bool(row.starting), start, end, year, report_time(article), instance,
+                          dated_article=article.published_at is not None)
 
 
 # --- alerts ----------------------------------------------------------------------------------------
@@ -263,10 +308,29 @@ def alert_title(instance: ExerciseInstance, reason: str, starting: bool) -> str:
 
 def make_alert(session: Session, instance: ExerciseInstance, reason: str, row: ExerciseMention,
                article: Article, historical: bool) -> Alert | None:
+    details = alert_details(instance, row, article)
+    details["why"] = why_new(session, instance, reason, row, article, historical)
     return raise_alert(
         session, instance_id=instance.id, reason=reason, title=alert_title(instance, reason, row.starting),
         sentence=row.sentence, article_id=article.id, url=article.url, outlet=article.outlet,
-        historical=historical, details=alert_details(instance, row, article))
+        historical=historical, details=details)
+
+
+def why_new(session: Session, instance: ExerciseInstance, reason: str, row: ExerciseMention, article: Article,
+            historical: bool) -> str:
+    """One line an analyst can check: what made this the first report (or the start) of the instance."""
+    source = "in the gazetteer" if instance.known else f"not in the gazetteer ({instance.kind})"
+    others = session.scalar(select(func.count(func.distinct(ExerciseMention.article_id))).where(
+        ExerciseMention.instance_id == instance.id, ExerciseMention.article_id != article.id)) or 0
+    first = "no earlier article mentions it" if not others else \
+        f"{others} other article(s) mention it, none as news before"
+    if reason == STARTING:
+        first = "first report that it has started"
+    news = mention_reason(row, article, instance) or "reported as news"
+    why = f"{instance.key} ({source}): {first}; {news}"
+    if historical:
+        why += f"; archive article (published {report_time(article).date()}, crawled later)"
+    return why
 
 
 def alert_details(instance: ExerciseInstance, row: ExerciseMention, article: Article) -> dict:

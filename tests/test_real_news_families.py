@@ -5,7 +5,7 @@ fleet names that are not exercises, undated archive texts."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -125,3 +125,80 @@ def test_a_patrol_alias_without_a_year_is_not_an_edition_of_another_year(gazette
 ])
 def test_a_service_or_fleet_name_is_never_discovered_as_an_exercise(gazetteer, text):
     assert all(m.kind != "discovered" for m in detect_mentions(text, date(2026, 4, 23), gazetteer))
+
+
+# --- dates and alerts in storage ------------------------------------------------------------------
+
+def _article(engine, n, published, text="An article about joint drills."):
+    from storage.articles import ArticleData, store_article
+    from storage.db import session_scope
+
+    data = ArticleData(outlet="wire", url=f"https://wire.example/a/{n}", canonical_url=f"https://wire.example/a/{n}",
+                       title=f"Article {n}", text=text, content_hash=f"h{n}", published_at=published,
+                       relevant=True, relevance_score=0.9)
+    with session_scope(engine) as session:
+        return store_article(session, data).article_id
+
+
+def _record(engine, article_id, mentions, now):
+    from storage.db import session_scope
+    from storage.exercises import record_mentions
+
+    with session_scope(engine) as session:
+        return [(a.details["exercise"], a.reason) for a in record_mentions(session, article_id, mentions, now=now).alerts]
+
+
+def test_an_undated_archive_text_raises_no_new_alert(engine, gazetteer):
+    from crawler.pipelines.exercises import to_mention_data
+
+    crawled = datetime(2026, 12, 7, 10, tzinfo=timezone.utc)
+    text = ("Chinese and Russian troops began a joint drill on Wednesday near Vladivostok. The drills, code-named "
+            "Border Dawn, opened with an artillery strike.")
+    mentions = detect_mentions(text, None, gazetteer)
+    assert mentions and all(m.date is None and not m.starting for m in mentions)  # nothing anchored to today
+    assert _record(engine, _article(engine, 1, None, text), [to_mention_data(m) for m in mentions], crawled) == []
+    dated = detect_mentions("China and Russia began the Border Dawn-2005 drills on August 18, 2005.", None, gazetteer)
+    assert [m.date for m in dated] == [date(2005, 8, 18)]
+    assert _record(engine, _article(engine, 2, None), [to_mention_data(m) for m in dated], crawled) == []
+
+
+def test_an_unnamed_drill_inside_a_stored_exercise_is_that_exercise(engine):
+    from storage.exercises import MentionData
+
+    named = MentionData(exercise="border-dawn-2026", name="Border Dawn-2026", kind="discovered", year=2026,
+                        sentence="China and Russia opened the Border Dawn-2026 drills on Monday.",
+                        date=date(2026, 8, 10), start=date(2026, 8, 10), end=date(2026, 8, 16),
+                        participants=["CN", "RU"])
+    drill = MentionData(exercise="joint-drill-2026-08", name="China–Russia joint drill (2026-08)", kind="drill",
+                        year=2026, sentence="Chinese and Russian troops held a joint drill near Chita on Wednesday.",
+                        date=date(2026, 8, 12), start=date(2026, 8, 12), end=date(2026, 8, 12))
+    now = datetime(2026, 8, 13, tzinfo=timezone.utc)
+    assert _record(engine, _article(engine, 1, datetime(2026, 8, 10, tzinfo=timezone.utc)), [named], now) == [
+        ("border-dawn-2026", "new_instance")]
+    assert _record(engine, _article(engine, 2, datetime(2026, 8, 12, tzinfo=timezone.utc)), [drill], now) == []
+    later = MentionData(**{**drill.__dict__, "exercise": "joint-drill-2026-10", "date": date(2026, 10, 1),
+                           "start": date(2026, 10, 1), "end": date(2026, 10, 1)})
+    assert _record(engine, _article(engine, 3, datetime(2026, 10, 1, tzinfo=timezone.utc)), [later], now) == [
+        ("joint-drill-2026-10", "new_instance")]
+
+
+def test_alerts_show_the_sentence_and_why_it_was_judged_new(sqlite_url):
+    from storage.db import init_db, make_engine
+    from storage.exercises import MentionData
+
+    engine = make_engine(sqlite_url)
+    init_db(engine)
+
+    sentence = "Chinese and Russian bombers flew a joint air patrol over the Sea of Japan on Tuesday."
+    patrol = MentionData(exercise="joint-strategic-air-patrol-2026-03", name="Joint Strategic Air Patrol (2026-03)",
+                         kind="patrol", year=2026, sentence=sentence, date=date(2026, 3, 3), start=date(2026, 3, 3),
+                         end=date(2026, 3, 3))
+    _record(engine, _article(engine, 1, datetime(2026, 3, 4, tzinfo=timezone.utc)), [patrol],
+            datetime(2026, 3, 4, 6, tzinfo=timezone.utc))
+    [alert] = json.loads(run_drillwatch("alerts", "--json", db=sqlite_url).stdout)
+    assert alert["sentence"] == sentence
+    assert alert["why"] == ("joint-strategic-air-patrol-2026-03 (not in the gazetteer (patrol)): no earlier article "
+                            "mentions it; dated 2026-03-03, from a month before to a year after the article "
+                            "published 2026-03-04")
+    table = run_drillwatch("alerts", db=sqlite_url, env={"COLUMNS": "400"}).stdout
+    assert "no earlier article mentions it" in table and "Sea of Japan on Tuesday" in table

@@ -163,9 +163,15 @@ def sentence_tense(text: str) -> str:
 
 
 def _period(text: str, tense: str, published: date | None, previous: Period | None) -> Period | None:
-    if published is None:  # nothing to resolve relative dates against: only a written year counts
+    if published is None:  # nothing to resolve relative dates against: only dates written with their year
         year = sentence_year_hint(text)
-        return Period(date(year, 1, 1), date(year, 12, 31), "year") if year else None
+        if not year:
+            return None
+        # A date that reads the same from either end of its year is absolute ("August 18, 2005");
+        # "on Wednesday" or "last month" would move with the anchor, so they are not dates here.
+        early = resolve_period(text, DateContext(date(year, 1, 1), tense == "future", None, year))
+        late = resolve_period(text, DateContext(date(year, 12, 31), tense == "future", None, year))
+        return early if early is not None and early == late else Period(date(year, 1, 1), date(year, 12, 31), "year")
     return resolve_period(text, DateContext(published, tense == "future", previous))
 
 
@@ -228,10 +234,11 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
 # --- shared helpers ---------------------------------------------------------------------------
 
 def is_starting(view: View, published: date | None) -> bool:
-    """Starting/underway now: a start verb, and no date that puts it in the future or the past."""
-    if view.tense != "starting":
+    """Starting/underway now: a start verb, and no date that puts it in the future or the past.
+    Without a publication date there is no "now" to be under way at (an archive page "began")."""
+    if view.tense != "starting" or published is None:
         return False
-    if view.period is None or published is None or view.period.precision == "year":
+    if view.period is None or view.period.precision == "year":
         return True
     return (published - timedelta(days=STARTING_WINDOW) <= view.period.end
             and view.period.start <= published + timedelta(days=1))
