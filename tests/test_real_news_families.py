@@ -202,3 +202,52 @@ def test_alerts_show_the_sentence_and_why_it_was_judged_new(sqlite_url):
                             "published 2026-03-04")
     table = run_drillwatch("alerts", db=sqlite_url, env={"COLUMNS": "400"}).stdout
     assert "no earlier article mentions it" in table and "Sea of Japan on Tuesday" in table
+
+
+# --- more families met on the tuning split of the real-news set --------------------------------------
+
+def test_a_russian_date_with_its_year_dates_an_undated_page(gazetteer):
+    text = ("5 марта 2021 года бомбардировщики Китая и России провели совместное воздушное патрулирование "
+            "над Японским морем.")
+    mention, = detect_mentions(text, None, gazetteer)
+    assert (mention.exercise, mention.date) == ("joint-strategic-air-patrol-2021-03", date(2021, 3, 5))
+
+
+@pytest.mark.parametrize("text, key", [
+    ("Chinese and Russian frigates joined the drill, known as 'Steppe Shield 2026', off the coast on Monday.",
+     "steppe-shield-2026"),
+])
+def test_a_name_introduced_by_known_as_is_discovered(gazetteer, text, key):
+    assert keys(text, date(2026, 3, 3), gazetteer) == {key}
+
+
+@pytest.mark.parametrize("text", [
+    "The eight members taking part in this exercise named Kazakhstan, China, Kyrgyzstan, Russia and Tajikistan "
+    "began drills on Monday.",
+    'Chinese and Russian ships began a joint exercise: the destroyer "Thunderous" drills with two Chinese frigates.',
+    "俄罗斯军舰“雷鸣号”周一参加了中俄在日本海举行的联合演习。",
+])
+def test_member_lists_and_ship_names_are_not_code_names(gazetteer, text):
+    assert all(m.kind != "discovered" for m in detect_mentions(text, date(2026, 3, 3), gazetteer))
+
+
+def test_a_series_since_a_year_is_background_not_that_years_edition(gazetteer):
+    text = "自2012年以来，中俄“海上联合”系列演习已成功举办10次，成为两国海军合作的重要平台。"
+    assert keys(text, date(2025, 8, 1), gazetteer) == set()
+
+
+def test_a_drill_dated_only_by_its_tense_is_the_one_exercise_the_article_names(gazetteer):
+    text = ("Военные из Китая примут участие в учениях «Восток-2022». "
+            "Китайские военнослужащие будут проходить учения вместе с российскими военными.")
+    assert keys(text, date(2022, 8, 17), gazetteer) == {"vostok-2022"}
+
+
+def test_editions_listed_after_a_series_name_are_each_found(gazetteer):
+    text = "China and Russia took part in the Peace Mission exercises in 2010, 2012 and 2014, among others."
+    assert keys(text, date(2018, 6, 5), gazetteer) >= {"peace-mission-2010", "peace-mission-2012", "peace-mission-2014"}
+
+
+def test_plural_habits_are_not_a_patrol_of_last_week(gazetteer):
+    text = ("Japan's minister pointed to growing cooperation between Russia and China, shown by joint bomber flights "
+            "and at-sea exercises.")
+    assert keys(text, date(2023, 7, 20), gazetteer) == set()

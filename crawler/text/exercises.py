@@ -20,7 +20,8 @@ from datetime import date, datetime, timedelta
 
 from config.fastregex import FastRegex
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
-from crawler.text.relevance import SentenceFacts, activity_bound, analyse_sentence, article_pair_context
+from crawler.text.relevance import (SentenceFacts, activity_bound, analyse_sentence, article_pair_context,
+                                    find_countries)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
 from crawler.text.sentences import Sentence, iter_sentences
@@ -40,7 +41,7 @@ STARTING = FastRegex(
     r"staging|carrying out|taking part|taking place|being held)|(?:has|have) (?:begun|started|kicked off)|"
     r"(?:will )?(?:run|last|continue)s? (?:until|through|till))\b|"
     rf"{_NOT_YET}\b(?:begin|start|launch|open|kick off)\b|"
-    r"(?i:начал(?:ись|ось|ся|и|о|а)?\b|стартовал\w*|проход[яи]т|проводят|открыл\w*|идут)|"
+    r"(?i:начал(?:ись|ось|ся|и|о|а)?\b|стартовал\w*|проход[яи]т(?!ь)|проводят|открыл\w*|идут)|"
     r"拉开帷幕|开幕|开始|正在|启动|打响", re.I)
 FUTURE = FastRegex(
     r"\b(?:will|would|shall|to be held|to hold|to conduct|to stage|to take part|plans? to|planned|"
@@ -49,7 +50,7 @@ FUTURE = FastRegex(
 GENERIC = FastRegex(
     r"\b(?:regularly|routinely|often|frequently|series of|a number of|in recent years|several|many|"
     r"every year|annual(?:ly)?|each year|numerous|repeatedly|since (?:19|20)\d\d|in the past)\b|"
-    r"(?i:регулярно|ежегодн\w*|ряд\w*|в последние годы|неоднократно)|定期|多次|近年来|每年|一系列", re.I)
+    r"(?i:регулярно|ежегодн\w*|ряд\w*|в последние годы|неоднократно)|定期|多次|近年来|每年|系列|以来", re.I)
 # China taking part (not merely named: "China was not represented" does not count).
 CHINA_TAKES_PART = FastRegex(
     r"\b(?:Chinese|PLA|China's|Beijing's)\s+(?:\w+\s+)?(?:troops|soldiers|forces|servicemen|service members|"
@@ -428,12 +429,29 @@ def named_from_series(hit: NameHit, view: View, article: Article) -> Mention | N
                                              0.85 if hit.year else 0.6, series.id, year, participants=who))
 
 
+def listed_editions(hit: NameHit, view: View, article: Article) -> list[Mention]:
+    """ "the Peace Mission exercises in 2010, 2012, 2014 and 2016": each listed year the gazetteer
+    has an edition of (two at least, so a lone year stays with the usual rules)."""
+    if hit.year or hit.generic:
+        return []
+    series = article.gazetteer.series_of(hit.ref)
+    years = {int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", view.sentence.text[hit.end:hit.end + 80])}
+    editions = [i for i in article.gazetteer.instances_of(series.id) if i.year in years and i.part is None]
+    if len(editions) < 2:
+        return []
+    return [make_mention(view, article, Found.of(i, "named", 0.7)) for i in editions]
+
+
 def named_mentions(view: View, article: Article) -> list[Mention]:
     out = []
     for hit in view.names:
         if hit.kind == "instance":
             mention = named_from_instance(hit, view, article)
         elif hit.kind == "series":
+            listed = listed_editions(hit, view, article)
+            if listed:
+                out += listed
+                continue
             mention = named_from_series(hit, view, article)
         else:
             mention = None  # look-alike: shadows the span, never a mention
@@ -512,9 +530,18 @@ def activity_window(view: View, article: Article, kind: str) -> Period | None:
         return Period(pub - timedelta(days=3), pub, "week")
     if view.tense == "future":
         return Period(pub, pub + timedelta(days=FUTURE_WINDOW), "month")
-    if kind != "drill":
+    if kind != "drill" and not habitual(view.sentence.text):
         return Period(pub - timedelta(days=PAST_PATROL_WINDOW), pub, "week")
-    return None  # an undated past drill is background, not an event
+    return None  # an undated past drill, or "joint bomber flights and at-sea exercises", is background
+
+
+# Plural activities and no singular one: a habit, not one event.
+_SINGULAR = re.compile(r"\b(?:flight|patrol|exercise|drill|flew|patrolled)\b", re.I)
+_PLURAL = re.compile(r"\b(?:flights|patrols|exercises|drills)\b", re.I)
+
+
+def habitual(text: str) -> bool:
+    return bool(_PLURAL.search(text)) and not _SINGULAR.search(text)
 
 
 def _overlaps(window: Period, instance: Instance) -> bool:
@@ -642,6 +669,13 @@ def local_exercise(window: Period, local: tuple[Mention, ...], gazetteer: Gazett
     return None
 
 
+def _only_exercise(local: tuple[Mention, ...], window: Period) -> Mention | None:
+    """A drill dated only by its tense, in an article that names one exercise of that year or the
+    next: that exercise ("Chinese troops will drill with Russians and Belarusians" under a Vostok-2022 headline)."""
+    exercises = {m.exercise: m for m in local if m.year is None or 0 <= m.year - window.start.year <= 1}
+    return next(iter(exercises.values())) if len(exercises) == 1 and len({m.exercise for m in local}) == 1 else None
+
+
 def _adopt(view: View, article: Article, named: Mention) -> Mention:
     """ "The drills" of an article that names its exercise are that exercise."""
     found = Found(named.exercise, named.name, "drill", min(named.confidence, 0.7), named.series, named.year,
@@ -654,6 +688,8 @@ def _activity_mentions(view: View, article: Article, kind: str, local: tuple[Men
     if window is None:
         return []
     named = local_exercise(window, local, article.gazetteer) if kind == "drill" else None
+    if named is None and kind == "drill" and view.period is None:
+        named = _only_exercise(local, window)
     if named:
         return [_adopt(view, article, named)]
     noun = (EXERCISE_NOUN if kind == "drill" else PATROL).search(view.sentence.text)
@@ -674,8 +710,8 @@ DASHES = "\\-‐‑‒–—―−"  # hyphen-minus, hyphens, figure dash, en/em
 NAME_WORD = r"(?:[A-Z][\w'’]*(?:[-/][A-Z]?[\w'’]+)*)"
 NAME = rf"{NAME_WORD}(?:[\s/-]+(?:{NAME_WORD}|of|the|and|de)(?![\w-]))*(?:[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)?"
 QUOTED = FastRegex(r"[“\"«「『‘]([^”\"»」』’“«]{2,60})[”\"»」』’]")
-INTRODUCED = FastRegex(rf"\b(?:dubbed|code-?named|codenamed|named|called|titled|under the (?:code[- ])?name)\s+"
-                       rf"(?:the\s+)?[“\"«‘]?(?P<name>{NAME})", re.U)
+INTRODUCED = FastRegex(rf"\b(?:dubbed|code-?named|codenamed|named|called|titled|known as|under the (?:code[- ])?name)\s+"
+                       rf"(?:the\s+)?[“\"«‘']?(?P<name>{NAME})", re.U)
 NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
 RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
 ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
@@ -689,11 +725,13 @@ china chinese russia russian beijing moscow sino russo pla kremlin
 CODE_NAME_MAX_WORDS = 6
 # A service, fleet, unit, body or event, not an exercise: "Pacific Fleet", 人民海军, "Army-2022" (a forum).
 NOT_A_CODE_NAME = re.compile(
-    r"(?i:\b(?:fleets?|navy|navies|army|armies|air ?force|forces?|guards?|flotilla|squadron|command|district|"
+    r"(?i:\b(?:fleets?|navy|navies|army|armies|air ?force|forces?|(?:coast|border|national) ?guards?|flotilla|squadron|command|district|"
     r"division|brigade|regiment|battalion|corps|ministry|service|agency|organi[sz]ation|council|academy|"
     r"university|forum|games|parade|show|expo|summit|airshow|day|news|times|daily|post|television|tv)$)|"
     r"(?i:\b(?:флот\w*|арми\w*|вмф|вмс|округ\w*|министерств\w*|служб\w*)$)|"
-    r"(?:海军|陆军|空军|火箭军|舰队|部队|战区|军区|海警|解放军|编队|国防部|论坛|阅兵)$")
+    r"(?:海军|陆军|空军|火箭军|舰队|部队|战区|军区|海警|解放军|编队|国防部|论坛|阅兵|号|舰)$")
+SHIP_BEFORE = re.compile(r"(?:\b(?:destroyer|frigate|corvette|cruiser|ship|vessel|submarine|tanker|carrier)s?|"
+                         r"(?i:эсминец|фрегат|корвет|крейсер|корабл\w*|судно)|军舰|舰|船)\s*[“\"«「『‘]?$", re.I)
 
 
 def _title_case(text: str) -> bool:
@@ -704,8 +742,12 @@ def _title_case(text: str) -> bool:
 def _looks_like_code_name(name: str) -> bool:
     """Capitalised words or a short CJK/Cyrillic name; not a quote of speech, not a date or a country,
     not a service's, fleet's or unit's name."""
-    if NOT_A_CODE_NAME.search(split_year(split_part(name)[0])[0].strip()):
+    base = split_year(split_part(name)[0])[0].strip()
+    if NOT_A_CODE_NAME.search(base):
         return False
+    countries = find_countries(base)
+    if countries and sum(h.end - h.start for h in countries) >= 0.5 * len(base):
+        return False  # "named Tajikistan, China, Kyrgyzstan...": the members, not a name
     if re.search(r"[\u4e00-\u9fff]", name):
         return 2 <= len(name) <= 14
     words = re.findall(r"[^\W\d_]+", name)
@@ -760,6 +802,8 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
         if strong or EXERCISE_NOUN.search(text):
             out.append((m.start("name"), m.end("name"), m.group("name"), 0.8))
     for m in QUOTED.finditer(text):
+        if SHIP_BEFORE.search(text[max(0, m.start() - 12):m.start() + 1]):
+            continue  # the destroyer "Gromkiy", 军舰“响亮号”: a ship
         if _noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start()):
             out.append((m.start(1), m.end(1), m.group(1), 0.75))
     named_years = [m for m in NAME_YEAR.finditer(text) if _noun_next_to(text, m.start(), m.end(), 25)]
@@ -776,7 +820,7 @@ def _noun_next_to(text: str, start: int, end: int, chars: int = 30) -> bool:
 
 
 def _introducer_before(text: str, start: int) -> bool:
-    return bool(re.search(r"(?:dubbed|code-?named|codenamed|named|called|под названием|代号为?)\s*$",
+    return bool(re.search(r"(?:dubbed|code-?named|codenamed|named|called|known as|под названием|代号为?)\s*$",
                           text[max(0, start - 20):start], re.I))
 
 
