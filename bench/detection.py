@@ -47,7 +47,9 @@ from crawler.text.relevance import score_relevance  # noqa: E402
 
 LABELS = ROOT / "tests" / "eval" / "detection" / "articles.yaml"
 HOLDOUT = ROOT / "tests" / "eval" / "detection" / "holdout.yaml"
-SEEDS = ROOT.parent / "shared" / "seeds"
+# ../shared beside the checkout (a worktree may sit one level deeper)
+SHARED = next((d / "shared" for d in ROOT.parents if (d / "shared" / "seeds").is_dir()), ROOT.parent / "shared")
+SEEDS = SHARED / "seeds"
 SEED_ITEM_SPLIT = "Source link"  # the RSS seed's per-item trailer
 TARGETS = {"relevance_f1": 0.95, "instance_recall": 0.9, "instance_precision": 0.95}
 DEMO_SITES = ROOT / "crawler" / "demo" / "sites"
