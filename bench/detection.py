@@ -42,6 +42,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from config.gazetteer import load_gazetteer  # noqa: E402
 from crawler.text import exercises, relevance, sentences  # noqa: E402
+from crawler.text.analyse import analyse_text  # noqa: E402
 from crawler.text.exercises import detect_mentions  # noqa: E402
 from crawler.text.relevance import score_relevance  # noqa: E402
 
@@ -160,8 +161,8 @@ class Result:
 def evaluate(cases: list[Case], gazetteer) -> Result:
     result = Result(cases, Tally(), Tally(), Tally(), {}, [], [], [])
     for case in cases:
-        rel = score_relevance(case.text, case.title, case.lang, gazetteer=gazetteer)
-        mentions = detect_mentions(case.text, case.published, gazetteer, case.title)
+        # the pipeline's front door: relevance and detection made to agree (an article with a mention is kept)
+        rel, mentions = analyse_text(case.text, case.title, case.published, gazetteer, case.lang)
         keys = {m.exercise for m in mentions}
         for m in mentions:
             when = m.start or m.date

@@ -251,3 +251,38 @@ def test_plural_habits_are_not_a_patrol_of_last_week(gazetteer):
     text = ("Japan's minister pointed to growing cooperation between Russia and China, shown by joint bomber flights "
             "and at-sea exercises.")
     assert keys(text, date(2023, 7, 20), gazetteer) == set()
+
+
+@pytest.mark.parametrize("text, key", [
+    ("The “Steppe Shield,” as the event is codenamed, will last until Monday, Chinese and Russian officers said.",
+     "steppe-shield-2026"),
+    ("The joint naval drills of China, Russia and South Africa, named as Exercise Cape Wind II, began on Friday.",
+     "cape-wind-ii-2026"),
+])
+def test_names_introduced_after_or_with_exercise_are_discovered(gazetteer, text, key):
+    assert key in keys(text, date(2026, 2, 17), gazetteer)
+
+
+def test_a_ship_named_in_a_drill_story_is_not_an_exercise(gazetteer):
+    text = ("Russia will join the drill with China with a Steregushchiy class named “Stoyky” and a tugboat named "
+            "“Viktor Konetsky”, the spokesman said.")
+    assert all(m.kind != "discovered" for m in detect_mentions(text, date(2026, 2, 17), gazetteer))
+
+
+def test_a_series_history_by_year_and_place_names_each_edition(gazetteer):
+    text = ("China and Russia will open the Joint Sea-2016 drill off Zhanjiang on Monday. "
+            "The drills were held in 2012 in the Yellow Sea and in the East China Sea in 2014. "
+            "In 2015 the drill had two phases, in the Mediterranean in May and off Vladivostok in August.")
+    assert keys(text, date(2016, 9, 11), gazetteer) == {"joint-sea-2016", "joint-sea-2012", "joint-sea-2014",
+                                                         "joint-sea-2015-i", "joint-sea-2015-ii"}
+
+
+def test_patrols_of_others_in_a_drill_story_are_no_joint_patrol(gazetteer):
+    text = ("Iran, Russia and China began a joint naval drill on Friday. The joint drill comes amid US efforts to "
+            "rally countries into a maritime coalition for patrols in the Gulf.")
+    assert not any(m.kind == "patrol" for m in detect_mentions(text, date(2026, 12, 27), gazetteer))
+
+
+def test_a_misspelt_edition_of_a_reused_series_name_with_china_taking_part(gazetteer):
+    text = "Chinese troops will take part in the Caucus 2020 strategic exercise in southern Russia, Beijing said."
+    assert keys(text, date(2020, 9, 15), gazetteer) == {"kavkaz-2020"}

@@ -23,6 +23,7 @@ from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key,
 from crawler.text.relevance import (SentenceFacts, activity_bound, analyse_sentence, article_pair_context,
                                     find_countries)
 from crawler.text.script import to_simplified
+from crawler.text.reldates import _in_since_clause
 from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
 from crawler.text.sentences import Sentence, iter_sentences
 
@@ -513,10 +514,16 @@ def china_russia_activity(view: View, article: Article, kind: str | None) -> boo
     facts = view.facts
     if activity_bound(facts, article.pair):
         return True
-    if kind and kind != "drill" and not facts.third_party:
+    if kind and kind != "drill" and not facts.third_party and not _patrol_of_others(facts):
         both = facts.cn_ru or (article.pair and (facts.two_party or facts.joint))
         return both and (facts.bound or facts.two_party or facts.joint or len(facts.countries) >= 2)
     return False
+
+
+def _patrol_of_others(facts: SentenceFacts) -> bool:
+    """Every "patrol" of the sentence is someone else's ("a US-led coalition for patrols in the Gulf")."""
+    patrols = [m.span() for m in PATROL.finditer(facts.text)]
+    return bool(patrols) and not any(span in facts.activities for span in patrols)
 
 
 def activity_window(view: View, article: Article, kind: str) -> Period | None:
@@ -710,8 +717,10 @@ DASHES = "\\-‐‑‒–—―−"  # hyphen-minus, hyphens, figure dash, en/em
 NAME_WORD = r"(?:[A-Z][\w'’]*(?:[-/][A-Z]?[\w'’]+)*)"
 NAME = rf"{NAME_WORD}(?:[\s/-]+(?:{NAME_WORD}|of|the|and|de)(?![\w-]))*(?:[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)?"
 QUOTED = FastRegex(r"[“\"«「『‘]([^”\"»」』’“«]{2,60})[”\"»」』’]")
-INTRODUCED = FastRegex(rf"\b(?:dubbed|code-?named|codenamed|named|called|titled|known as|under the (?:code[- ])?name)\s+"
-                       rf"(?:the\s+)?[“\"«‘']?(?P<name>{NAME})", re.U)
+INTRODUCED = FastRegex(rf"\b(?:dubbed|code-?named|codenamed|(?:named|called|known)(?: as)?|titled|"
+                       rf"under the (?:code[- ])?name)\s+(?:the\s+)?(?:Exercise\s+)?[“\"«‘']?(?P<name>{NAME})", re.U)
+# "the “Marine Security Belt,” as the event is codenamed"
+NAMED_AFTER = re.compile(r"^[,\s]*as (?:the \w+|it) (?:is|was|has been) (?:code-?named|codenamed|called|dubbed|known)\b")
 NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
 RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
 ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
@@ -730,8 +739,10 @@ NOT_A_CODE_NAME = re.compile(
     r"university|forum|games|parade|show|expo|summit|airshow|day|news|times|daily|post|television|tv)$)|"
     r"(?i:\b(?:флот\w*|арми\w*|вмф|вмс|округ\w*|министерств\w*|служб\w*)$)|"
     r"(?:海军|陆军|空军|火箭军|舰队|部队|战区|军区|海警|解放军|编队|国防部|论坛|阅兵|号|舰)$")
-SHIP_BEFORE = re.compile(r"(?:\b(?:destroyer|frigate|corvette|cruiser|ship|vessel|submarine|tanker|carrier)s?|"
-                         r"(?i:эсминец|фрегат|корвет|крейсер|корабл\w*|судно)|军舰|舰|船)\s*[“\"«「『‘]?$", re.I)
+SHIP_BEFORE = re.compile(r"(?:\b(?:destroyer|frigate|corvette|cruiser|ship|vessel|submarine|tanker|carrier|tug|"
+                         r"tugboat|class)s?|"
+                         r"(?i:эсминец|фрегат|корвет|крейсер|корабл\w*|судно)|军舰|舰|船)"
+                         r"(?:,?\s+(?:named|called))?\s*[“\"«「『‘]?$", re.I)
 
 
 def _title_case(text: str) -> bool:
@@ -798,13 +809,16 @@ def _candidate_names(view: View) -> tuple[tuple[int, int, str, float], ...]:
 def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
     out = []
     for m in INTRODUCED.finditer(text):
+        if SHIP_BEFORE.search(text[max(0, m.start() - 16):m.start()]):
+            continue  # "a frigate named Yaroslav Mudry", "a tugboat named ...": a ship
         strong = not m.group(0).lower().startswith(("named", "called", "titled"))
         if strong or EXERCISE_NOUN.search(text):
             out.append((m.start("name"), m.end("name"), m.group("name"), 0.8))
     for m in QUOTED.finditer(text):
-        if SHIP_BEFORE.search(text[max(0, m.start() - 12):m.start() + 1]):
+        if SHIP_BEFORE.search(text[max(0, m.start() - 24):m.start() + 1]):
             continue  # the destroyer "Gromkiy", 军舰“响亮号”: a ship
-        if _noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start()):
+        if (_noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start())
+                or NAMED_AFTER.match(text[m.end():m.end() + 40])):
             out.append((m.start(1), m.end(1), m.group(1), 0.75))
     named_years = [m for m in NAME_YEAR.finditer(text) if _noun_next_to(text, m.start(), m.end(), 25)]
     if named_years and not _title_case(text):
@@ -891,7 +905,36 @@ def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gaz
     mentions: list[Mention] = []
     for view, named_here in zip(views, named):
         mentions += named_here + activity_mentions(view, article, bool(named_here), local)
+    mentions += history_mentions(article, local)
     return _dedupe(_one_unnamed_activity(mentions))
+
+
+_YEAR_WORD = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
+
+
+def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Mention]:
+    """An article about one exercise series tells its history by year and place ("The drills were
+    held in 2012 in the Yellow Sea; ... in the East China Sea in 2014"): each year the gazetteer
+    has one edition of (or several, told apart by the places written) is that edition."""
+    series = {m.series for m in local if m.known and m.series}
+    if len(series) != 1 or not article.pair:
+        return []
+    editions = article.gazetteer.instances_of(series.pop())
+    out = []
+    for view in article.views:
+        text = view.sentence.text
+        named = any(not h.generic or h.year for h in view.names)  # not "East" of "East China Sea"
+        if named or not _YEAR_WORD.search(text) or not EXERCISE_NOUN.search(text):
+            continue
+        places = set(text_places(view))
+        for m in _YEAR_WORD.finditer(text):
+            if _in_since_clause(text, m.start()) or re.search(r"(?i:since|\u4ee5\u6765)", text[m.start() - 8:m.end() + 4]):
+                continue
+            of_year = [i for i in editions if i.year == int(m.group(1))]
+            if len(of_year) > 1:
+                of_year = [i for i in of_year if places & set(i.places)]
+            out += [make_mention(view, article, Found.of(i, "named", 0.6)) for i in of_year]
+    return out
 
 
 def _one_unnamed_activity(mentions: list[Mention]) -> list[Mention]:
@@ -899,11 +942,11 @@ def _one_unnamed_activity(mentions: list[Mention]) -> list[Mention]:
     patrol covered 4,000 miles") are the one its dated sentence keys, not another month's."""
     dated: dict[str, set[str]] = {}
     for m in mentions:
-        if _unnamed(m) and m.date:
+        if _unnamed(m) and m.start:
             dated.setdefault(m.exercise[:-8], set()).add(m.exercise)
     out = []
     for m in mentions:
-        keys = dated.get(m.exercise[:-8], set()) if _unnamed(m) and not m.date else set()
+        keys = dated.get(m.exercise[:-8], set()) if _unnamed(m) and not m.start else set()
         out.append(replace(m, exercise=next(iter(keys)), name=_name_of(mentions, next(iter(keys))))
                    if len(keys) == 1 and m.exercise not in keys else m)
     return out
