@@ -286,3 +286,11 @@ def test_patrols_of_others_in_a_drill_story_are_no_joint_patrol(gazetteer):
 def test_a_misspelt_edition_of_a_reused_series_name_with_china_taking_part(gazetteer):
     text = "Chinese troops will take part in the Caucus 2020 strategic exercise in southern Russia, Beijing said."
     assert keys(text, date(2020, 9, 15), gazetteer) == {"kavkaz-2020"}
+
+
+def test_an_undated_page_reads_its_dates_in_the_year_of_the_exercise_it_names(gazetteer):
+    text = ("China and Russia hold the Joint Sea 2017 drills in the Baltic Sea. The drills began on Saturday and "
+            "will last until July 28. Last year, the two navies held the drills in the South China Sea.")
+    mentions = detect_mentions(text, None, gazetteer)
+    assert {m.exercise for m in mentions} == {"joint-sea-2017-i", "joint-sea-2016"}
+    assert not any(m.starting for m in mentions)  # "began on Saturday": no "now" to be under way at

@@ -164,17 +164,31 @@ def sentence_tense(text: str) -> str:
     return "future" if FUTURE.search(text) else "other"
 
 
-def _period(text: str, tense: str, published: date | None, previous: Period | None) -> Period | None:
-    if published is None:  # nothing to resolve relative dates against: only dates written with their year
-        year = sentence_year_hint(text)
+def _period(text: str, tense: str, published: date | None, previous: Period | None,
+            article_year: int | None = None) -> Period | None:
+    if published is None:  # no "now": only dates the text writes, in its year or the article's
+        written = sentence_year_hint(text)
+        year = written or article_year
         if not year:
             return None
-        # A date that reads the same from either end of its year is absolute ("August 18, 2005");
-        # "on Wednesday" or "last month" would move with the anchor, so they are not dates here.
-        early = resolve_period(text, DateContext(date(year, 1, 1), tense == "future", None, year))
-        late = resolve_period(text, DateContext(date(year, 12, 31), tense == "future", None, year))
-        return early if early is not None and early == late else Period(date(year, 1, 1), date(year, 12, 31), "year")
+        # A date that reads the same from either end of its year is absolute ("August 18, 2005",
+        # "July 28" or "last year" in a "Joint Sea 2017" story); "on Wednesday" or "last month"
+        # would move with the anchor, so they are not dates here.
+        early = resolve_period(text, DateContext(date(year, 1, 1), tense == "future", None, written))
+        late = resolve_period(text, DateContext(date(year, 12, 31), tense == "future", None, written))
+        if early is not None and early == late:
+            return early
+        return Period(date(year, 1, 1), date(year, 12, 31), "year") if written else None
     return resolve_period(text, DateContext(published, tense == "future", previous))
+
+
+def article_year(views, gazetteer: Gazetteer) -> int | None:
+    """The year an undated page is about: the latest year written with an exercise name in it
+    ("Joint Sea 2017", "Vostok-2018"); None when it names none."""
+    years = [hit.year for view in views for hit in view.names if hit.year and hit.kind != "look_alike"]
+    years += [gazetteer.instance(hit.ref).year for view in views for hit in view.names
+              if hit.kind == "instance" and re.search(r"\d\d", hit.text)]
+    return max(years, default=None)
 
 
 def _is_generic(text: str, period: Period | None) -> bool:
@@ -186,8 +200,8 @@ class _Dates:
     """Tense and period of an article's sentences, worked out when asked for. A period can depend on
     the last earlier one ("a few days later"): that one is then worked out too."""
 
-    def __init__(self, texts: list[str], published: date | None):
-        self.texts, self.published = texts, published
+    def __init__(self, texts: list[str], published: date | None, year: int | None = None):
+        self.texts, self.published, self.year = texts, published, year
         self.periods: dict[int, Period | None] = {}
         self.tenses: dict[int, str] = {}
 
@@ -200,7 +214,7 @@ class _Dates:
         if index not in self.periods:
             text = self.texts[index]
             previous = self.previous(index) if uses_previous(text) else None
-            self.periods[index] = _period(text, self.tense(index), self.published, previous)
+            self.periods[index] = _period(text, self.tense(index), self.published, previous, self.year)
         return self.periods[index]
 
     def previous(self, index: int) -> Period | None:
@@ -228,7 +242,7 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
                     originals=tuple(s.text for s in written),
                     places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard))
     chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
-    dates = _Dates([s.text for s in sentences], published)
+    dates = _Dates([s.text for s in sentences], published, article_year(views, gazetteer) if published is None else None)
     return replace(draft, views=tuple(dates.dated(i, view) if i in chosen else view for i, view in enumerate(views)),
                    mentioning=chosen)
 
