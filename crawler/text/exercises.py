@@ -20,8 +20,8 @@ from datetime import date, datetime, timedelta
 
 from config.fastregex import FastRegex
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
-from crawler.text.relevance import (SentenceFacts, activity_bound, analyse_sentence, article_pair_context,
-                                    find_countries)
+from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analyse_sentence,
+                                    article_pair_context, find_countries)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
 from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
@@ -537,7 +537,8 @@ def china_russia_activity(view: View, article: Article, kind: str | None) -> boo
 def _patrol_of_others(facts: SentenceFacts) -> bool:
     """Every "patrol" of the sentence is someone else's ("a US-led coalition for patrols in the Gulf")."""
     patrols = [m.span() for m in PATROL.finditer(facts.text)]
-    return bool(patrols) and not any(span in facts.activities for span in patrols)
+    ours = [span for span in patrols if span in facts.activities or JOINT.search(facts.text[max(0, span[0] - 25):span[0]])]
+    return bool(patrols) and not ours  # "a joint patrol" near "Tokyo" is still theirs
 
 
 def activity_window(view: View, article: Article, kind: str) -> Period | None:
