@@ -294,3 +294,18 @@ def test_an_undated_page_reads_its_dates_in_the_year_of_the_exercise_it_names(ga
     mentions = detect_mentions(text, None, gazetteer)
     assert {m.exercise for m in mentions} == {"joint-sea-2017-i", "joint-sea-2016"}
     assert not any(m.starting for m in mentions)  # "began on Saturday": no "now" to be under way at
+
+
+def test_history_sentences_with_a_region_name_or_only_last_year(gazetteer):
+    text = ("China and Russia will open the Joint Sea-2016 drill off Zhanjiang on Monday. "
+            "The drills were held in 2012 in the Yellow Sea and off Russia's Far East in 2013. "
+            "Last year, the two navies held the drills in the Mediterranean and the Sea of Japan.")
+    assert keys(text, date(2016, 9, 11), gazetteer) == {"joint-sea-2016", "joint-sea-2012", "joint-sea-2013",
+                                                         "joint-sea-2015-i", "joint-sea-2015-ii"}
+
+
+def test_a_capitalised_exercise_name_is_discovered_only_for_china_russia_or_their_partners(gazetteer):
+    text = ("Chinese, Russian and South African navy officers met in Durban on Friday. "
+            "Russia sent a frigate to Exercise Cape Wind II, its navy said. "
+            "The South African navy will also hold Exercise Blue Reef with the German navy in April.")
+    assert keys(text, date(2026, 2, 20), gazetteer) == {"cape-wind-ii-2026"}

@@ -143,6 +143,7 @@ class Article:
     originals: tuple[str, ...] = ()  # the sentences as written (views read Traditional Chinese as Simplified)
     places: frozenset[str] = frozenset()  # every place the article names
     coast_guard: bool = False  # the article reports a coast-guard patrol: its "joint patrol" is that one
+    partners: frozenset[str] = frozenset()  # countries the article names together with China or Russia
 
     def original(self, view: View) -> str:
         index = view.sentence.index
@@ -240,7 +241,8 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
     coast_guard = any(COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
     draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china,
                     originals=tuple(s.text for s in written),
-                    places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard))
+                    places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
+                    partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g))
     chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
     dates = _Dates([s.text for s in sentences], published, article_year(views, gazetteer) if published is None else None)
     return replace(draft, views=tuple(dates.dated(i, view) if i in chosen else view for i, view in enumerate(views)),
@@ -734,6 +736,9 @@ NAME = rf"{NAME_WORD}(?:[\s/-]+(?:{NAME_WORD}|of|the|and|de)(?![\w-]))*(?:[\s{DA
 QUOTED = FastRegex(r"[“\"«「『‘]([^”\"»」』’“«]{2,60})[”\"»」』’]")
 INTRODUCED = FastRegex(rf"\b(?:dubbed|code-?named|codenamed|(?:named|called|known)(?: as)?|titled|"
                        rf"under the (?:code[- ])?name)\s+(?:the\s+)?(?:Exercise\s+)?[“\"«‘']?(?P<name>{NAME})", re.U)
+# "participating in Exercise Mosi II": mid-sentence "Exercise" capitalised is part of a name
+TITLE_CONFIDENCE = 0.65  # the weakest route: its sentence must name China, Russia or a partner of theirs
+EXERCISE_TITLE = FastRegex(rf"(?<=[a-z,;:] )Exercise\s+(?P<name>{NAME})", re.U)
 # "the “Marine Security Belt,” as the event is codenamed"
 NAMED_AFTER = re.compile(r"^[,\s]*as (?:the \w+|it) (?:is|was|has been) (?:code-?named|codenamed|called|dubbed|known)\b")
 NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
@@ -838,6 +843,8 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
     named_years = [m for m in NAME_YEAR.finditer(text) if _noun_next_to(text, m.start(), m.end(), 25)]
     if named_years and not _title_case(text):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in named_years]
+    if not _title_case(text):  # a headline capitalises every word
+        out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE) for m in EXERCISE_TITLE.finditer(text)]
     for regex in (RU_INTRODUCED, ZH_CODENAME):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.75) for m in regex.finditer(text)]
     return tuple(out)
@@ -862,8 +869,8 @@ def discovered_participants(view: View, article: Article) -> tuple[str, ...] | N
     named = {c for g in view.facts.groups for c in g}
     if len(named) >= 2:
         return tuple(sorted(named, key=lambda c: (c not in ("CN", "RU"), c))) if {"CN", "RU"} <= named else None
-    if view.facts.third_party:
-        return None
+    if view.facts.third_party or (view.facts.actors and not view.facts.actors & ({"CN", "RU"} | article.partners)):
+        return None  # "Exercise Good Hope with the German Navy" in a China–Russia–South Africa story
     return ("CN", "RU") if (article.pair or view.facts.cn_ru) else None
 
 
@@ -886,7 +893,10 @@ def discovered_mentions(view: View, article: Article) -> list[Mention]:
     """Code names introduced in the sentence; of overlapping ones only the longest ("Northern
     Shield-2026", not also "Northern" or "Northern Shield" from another route)."""
     found = []
+    who = view.facts.actors & ({"CN", "RU"} | article.partners)
     for start, end, raw, confidence in _candidate_names(view):
+        if confidence == TITLE_CONFIDENCE and not who:
+            continue
         mention = None if _overlaps_gazetteer_name(view, start, end) else _discovered_mention(
             view, article, raw, confidence)
         if mention:
@@ -938,18 +948,24 @@ def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Menti
     out = []
     for view in article.views:
         text = view.sentence.text
-        named = any(not h.generic or h.year for h in view.names)  # not "East" of "East China Sea"
-        if named or not _YEAR_WORD.search(text) or not EXERCISE_NOUN.search(text):
+        # not "East" of "East China Sea", nor the look-alike "Far East"
+        named = any(h.kind != "look_alike" and (not h.generic or h.year) for h in view.names)
+        if named or not EXERCISE_NOUN.search(text):
             continue
+        years = [int(m.group(1)) for m in _YEAR_WORD.finditer(text) if not _since(text, m.start(), m.end())]
+        if not years and view.period and view.period.precision == "year":
+            years = [view.period.start.year]  # "Last year, the two navies held the drills in ..."
         places = set(text_places(view))
-        for m in _YEAR_WORD.finditer(text):
-            if _in_since_clause(text, m.start()) or re.search(r"(?i:since|\u4ee5\u6765)", text[m.start() - 8:m.end() + 4]):
-                continue
-            of_year = [i for i in editions if i.year == int(m.group(1))]
-            if len(of_year) > 1:
+        for year in years:
+            of_year = [i for i in editions if i.year == year]
+            if len(of_year) > 1 or not _YEAR_WORD.search(text):
                 of_year = [i for i in of_year if places & set(i.places)]
             out += [make_mention(view, article, Found.of(i, "named", 0.6)) for i in of_year]
     return out
+
+
+def _since(text: str, start: int, end: int) -> bool:
+    return _in_since_clause(text, start) or bool(re.search(r"(?i:since|\u4ee5\u6765)", text[max(0, start - 8):end + 4]))
 
 
 def _one_unnamed_activity(mentions: list[Mention]) -> list[Mention]:
