@@ -67,6 +67,7 @@ class Entry:
     relevant: bool
     instances: frozenset[str]
     text: str
+    split: str = "tune"
 
 
 def load_entries(cache: Path, split: str) -> tuple[list[Entry], list[str]]:
@@ -81,7 +82,7 @@ def load_entries(cache: Path, split: str) -> tuple[list[Entry], list[str]]:
             continue
         entries.append(Entry(e["id"], e["url"], e.get("title") or "", e.get("published") and str(e["published"]),
                              e["lang"], e["relevant"], frozenset(i["key"] for i in e.get("instances") or ()),
-                             path.read_text(encoding="utf-8")))
+                             path.read_text(encoding="utf-8"), e["split"]))
     return entries, missing
 
 
@@ -289,6 +290,15 @@ def score(alerts: list[dict], by_path: dict[str, Entry], stored_paths: set[str],
     if dated:
         print(f"  of dated articles {len(dated & alerted) / len(dated):.3f}   ({len(dated & alerted)} of "
               f"{len(dated)})")
+    held_out = [(alert, entry) for alert, entry in wrong if entry is not None and entry.split == "holdout"]
+    for split in ("tune", "holdout"):
+        mine = [a for a in alerts if (e := by_path.get(re.sub(r"^https?://[^/]+", "", a.get("url") or ""))) and e.split == split]
+        if mine and len(mine) < len(alerts):
+            good = sum(1 for a in mine if a in correct)
+            print(f"  {split:<8} split: precision {good / len(mine):.3f} ({good} of {len(mine)})")
+    if held_out:  # listing them is how one ends up tuning on the held-out split
+        print(f"{len(held_out)} wrong alert(s) from held-out articles, not listed")
+    wrong = [(alert, entry) for alert, entry in wrong if (alert, entry) not in held_out]
     if wrong:
         print("alerts that are not a labelled instance of their article:")
         for alert, entry in wrong:
@@ -298,7 +308,7 @@ def score(alerts: list[dict], by_path: dict[str, Entry], stored_paths: set[str],
             if verbose:
                 print(f"      “{(alert.get('sentence') or '')[:200]}”")
     if verbose:
-        missed = sorted(labelled - alerted)
+        missed = sorted(labelled - alerted - {k for e in crawled if e.split == "holdout" for k in e.instances})
         print(f"labelled instances without an alert ({len(missed)}): {', '.join(missed)}")
     return figures
 
