@@ -309,3 +309,29 @@ def test_a_capitalised_exercise_name_is_discovered_only_for_china_russia_or_thei
             "Russia sent a frigate to Exercise Cape Wind II, its navy said. "
             "The South African navy will also hold Exercise Blue Reef with the German navy in April.")
     assert keys(text, date(2026, 2, 20), gazetteer) == {"cape-wind-ii-2026"}
+
+
+def test_a_dot_inside_a_quoted_russian_name_does_not_end_the_sentence(gazetteer):
+    text = "Корабли Китая и России начали учения «Север. Взаимодействие-2023» в Японском море."
+    mention, = detect_mentions(text, date(2023, 7, 20), gazetteer)
+    assert (mention.exercise, mention.sentence) == ("northern-interaction-2023", text)
+
+
+def test_the_year_of_a_name_does_not_date_a_past_statement_after_the_article(gazetteer):
+    text = "24 августа министр обороны анонсировал учения «Мирная миссия-2023» в Челябинской области."
+    mentions = detect_mentions(text, date(2022, 12, 13), gazetteer)
+    assert [m.exercise for m in mentions] == ["peace-mission-2023"]
+    assert all(m.date is None or m.date <= date(2022, 12, 13) for m in mentions)
+
+
+def test_a_russian_history_line_names_the_edition_of_that_year(gazetteer):
+    text = ("В 2018 году пройдут учения «Мирная миссия-2018». "
+            "Последние маневры проводились в 2016 году в Киргизии около озера Иссык-Куль.")
+    assert keys(text, None, gazetteer) == {"peace-mission-2018", "peace-mission-2016"}
+
+
+def test_coast_guard_drills_and_the_end_of_the_patrol_are_the_known_patrol(gazetteer):
+    text = ("中国海警与俄罗斯边防局海岸警卫队9月21日转入联合巡航阶段，巡航北太平洋。"
+            "其间，双方还共同完成了联合搜救演练。"
+            "10月17日，中国海警舰艇编队圆满完成中俄海警联合巡航，顺利返港。")
+    assert keys(text, date(2024, 10, 18), gazetteer) == {"coast-guard-joint-patrol-2024-09"}

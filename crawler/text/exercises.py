@@ -180,7 +180,13 @@ def _period(text: str, tense: str, published: date | None, previous: Period | No
         if early is not None and early == late:
             return early
         return Period(date(year, 1, 1), date(year, 12, 31), "year") if written else None
-    return resolve_period(text, DateContext(published, tense == "future", previous))
+    period = resolve_period(text, DateContext(published, tense == "future", previous))
+    if (period and tense != "future" and period.precision in ("day", "range", "week")
+            and period.start > published + timedelta(days=7)):
+        # "On 24 August Shoigu announced Peace Mission-2023" in a December 2022 article: the year of
+        # the name is not the year of the day; a sentence not in the future tense is about the past.
+        period = resolve_period(text, DateContext(published, False, previous, 0)) or period
+    return period
 
 
 def article_year(views, gazetteer: Gazetteer) -> int | None:
@@ -652,6 +658,8 @@ def activity_kinds(view: View, article: Article, named_here: bool) -> list[str]:
     # Ships drill and then patrol; bombers "patrolling in a joint exercise" are one activity.
     separate = kind in ("naval_patrol", "coast_guard_patrol") and bool(PATROL.search(text))
     drill = not named_here and bool(EXERCISE_NOUN.search(text)) and (kind is None or separate)
+    if drill and kind is None and article.coast_guard and not NAVY.search(text):
+        return ["coast_guard_patrol"]  # coast guards' search-and-rescue drills are part of their patrol
     return [k for k in (kind, "drill" if drill else None) if k]  # named: its drill noun is that exercise
 
 
@@ -942,7 +950,7 @@ def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Menti
     held in 2012 in the Yellow Sea; ... in the East China Sea in 2014"): each year the gazetteer
     has one edition of (or several, told apart by the places written) is that edition."""
     series = {m.series for m in local if m.known and m.series}
-    if len(series) != 1 or not article.pair:
+    if len(series) != 1:  # every gazetteer series is a China–Russia one: the article about it needs no more
         return []
     editions = article.gazetteer.instances_of(series.pop())
     out = []
@@ -970,25 +978,38 @@ def _since(text: str, start: int, end: int) -> bool:
 
 def _one_unnamed_activity(mentions: list[Mention]) -> list[Mention]:
     """An article reports one unnamed patrol/drill of a kind: its undated sentences ("the joint
-    patrol covered 4,000 miles") are the one its dated sentence keys, not another month's."""
-    dated: dict[str, set[str]] = {}
+    patrol covered 4,000 miles") are the one its dated sentence keys, not another month's; a
+    sentence dated just after a known patrol the article reports ("completed on 17 October") is it."""
+    mentions = [_known_patrol_nearby(m, mentions) for m in mentions]
+    dated: dict[str, dict[str, Mention]] = {}
     for m in mentions:
-        if _unnamed(m) and m.start:
-            dated.setdefault(m.exercise[:-8], set()).add(m.exercise)
+        if (_unnamed(m) or (m.known and m.kind == "patrol")) and m.start:
+            dated.setdefault(m.exercise[:-8], {})[m.exercise] = m
     out = []
     for m in mentions:
-        keys = dated.get(m.exercise[:-8], set()) if _unnamed(m) and not m.start else set()
-        out.append(replace(m, exercise=next(iter(keys)), name=_name_of(mentions, next(iter(keys))))
-                   if len(keys) == 1 and m.exercise not in keys else m)
+        same = dated.get(m.exercise[:-8], {}) if _unnamed(m) and not m.start else {}
+        if len(same) == 1 and m.exercise not in same:
+            one = next(iter(same.values()))
+            m = replace(m, exercise=one.exercise, name=one.name, known=one.known, ordinal=one.ordinal)
+        out.append(m)
     return out
+
+
+def _known_patrol_nearby(m: Mention, mentions: list[Mention]) -> Mention:
+    if not (_unnamed(m) and m.kind == "patrol" and m.series and m.start):
+        return m
+    near = {k.exercise: k for k in mentions if k.known and k.series == m.series and k.start
+            and k.start - timedelta(days=14) <= m.start <= (k.end or k.start) + timedelta(days=14)}
+    if len(near) != 1:
+        return m
+    known = next(iter(near.values()))
+    return replace(m, exercise=known.exercise, name=known.name, known=True, ordinal=known.ordinal)
 
 
 def _unnamed(m: Mention) -> bool:
     return not m.known and m.kind in ("patrol", "drill") and re.search(r"-\d{4}-\d\d$", m.exercise) is not None
 
 
-def _name_of(mentions: list[Mention], key: str) -> str:
-    return next(m.name for m in mentions if m.exercise == key)
 
 
 def _is_patrol_series(m: Mention, gazetteer: Gazetteer) -> bool:
