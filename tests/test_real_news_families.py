@@ -335,3 +335,12 @@ def test_coast_guard_drills_and_the_end_of_the_patrol_are_the_known_patrol(gazet
             "其间，双方还共同完成了联合搜救演练。"
             "10月17日，中国海警舰艇编队圆满完成中俄海警联合巡航，顺利返港。")
     assert keys(text, date(2024, 10, 18), gazetteer) == {"coast-guard-joint-patrol-2024-09"}
+
+
+@pytest.mark.parametrize("text", [
+    "During the exercise the two navies will practise anti-submarine warfare with patrol aircraft and destroyers.",
+    'Chinese and Russian ships opened the "Maritime United-20121" exercise in the Sea of Japan on Thursday.',
+])
+def test_patrol_aircraft_and_garbled_names_are_no_new_instance(gazetteer, text):
+    title = "China-Russia Joint Sea-2021 naval exercise kicks off"
+    assert keys(text, date(2021, 10, 15), gazetteer, title) == {"joint-sea-2021"}

@@ -60,7 +60,9 @@ CHINA_TAKES_PART = FastRegex(
     r"participat\w+|contribut\w+)\b|\bPeople's Liberation Army\b|"
     r"(?i:китайск\w+\s+(?:военн\w+|войск\w*|корабл\w+|подразделени\w+|самол[её]т\w*)|военнослужащ\w+\s+(?:китая|кнр|ноак)|"
     r"китай\s+(?:направит|направил|примет участие|принял участие)|\bноак\b)|解放军|中方(?:派|参)|中国军队|参演", re.I)
-PATROL = FastRegex(r"\bpatrol(?:s|led|ling|ing)?\b|(?i:патрул\w*)|巡航|巡逻", re.I)
+# "anti-submarine patrol aircraft", "a patrol ship": equipment, not a patrol
+PATROL = FastRegex(r"\bpatrol(?:s|led|ling|ing)?\b(?!\s+(?:aircraft|planes?|ships?|boats?|vessels?|craft)\b)|"
+                   r"(?i:патрул\w*)|巡航|巡逻", re.I)
 # "air" as in air force or air patrol, not "joint air defence" or "air targets" of a naval drill
 AIR = FastRegex(r"\b(?:bombers?|aircraft|air ?force|aerial|air(?! defen[cs]e| targets?)|warplanes|jets|planes|"
                 r"Tu-95\w*|H-6\w*|strategic missile carriers|aviation)\b|(?i:бомбардировщ\w*|ракетоносц\w*|самол[её]т\w*|"
@@ -782,7 +784,7 @@ def _looks_like_code_name(name: str) -> bool:
     """Capitalised words or a short CJK/Cyrillic name; not a quote of speech, not a date or a country,
     not a service's, fleet's or unit's name."""
     base = split_year(split_part(name)[0])[0].strip()
-    if NOT_A_CODE_NAME.search(base):
+    if NOT_A_CODE_NAME.search(base) or re.search(r"\d{5}", name):  # "Maritime United-20121": garbled
         return False
     countries = find_countries(base)
     if countries and sum(h.end - h.start for h in countries) >= 0.5 * len(base):
