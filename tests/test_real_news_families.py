@@ -344,3 +344,9 @@ def test_coast_guard_drills_and_the_end_of_the_patrol_are_the_known_patrol(gazet
 def test_patrol_aircraft_and_garbled_names_are_no_new_instance(gazetteer, text):
     title = "China-Russia Joint Sea-2021 naval exercise kicks off"
     assert keys(text, date(2021, 10, 15), gazetteer, title) == {"joint-sea-2021"}
+
+
+def test_a_patrol_year_in_a_series_article_is_not_an_edition_of_the_series(gazetteer):
+    text = ("China and Russia opened the Joint Sea-2021 drills on Thursday. "
+            "In 2019 the two air forces flew their first joint air patrol, and more drills followed.")
+    assert "joint-sea-2019" not in keys(text, date(2021, 10, 15), gazetteer)

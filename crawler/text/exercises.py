@@ -960,8 +960,8 @@ def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Menti
         text = view.sentence.text
         # not "East" of "East China Sea", nor the look-alike "Far East"
         named = any(h.kind != "look_alike" and (not h.generic or h.year) for h in view.names)
-        if named or not EXERCISE_NOUN.search(text):
-            continue
+        if named or not EXERCISE_NOUN.search(text) or PATROL.search(text) or view.facts.third_party:
+            continue  # a patrol's year, or drills with another country, are not the series' history
         years = [int(m.group(1)) for m in _YEAR_WORD.finditer(text) if not _since(text, m.start(), m.end())]
         if not years and view.period and view.period.precision == "year":
             years = [view.period.start.year]  # "Last year, the two navies held the drills in ..."
