@@ -148,18 +148,24 @@ def _record(engine, article_id, mentions, now):
         return [(a.details["exercise"], a.reason) for a in record_mentions(session, article_id, mentions, now=now).alerts]
 
 
-def test_an_undated_archive_text_raises_no_new_alert(engine, gazetteer):
+def test_an_undated_archive_text_is_read_in_its_own_time_never_the_crawls(engine, gazetteer):
     from crawler.pipelines.exercises import to_mention_data
+    from storage.db import session_scope
+    from storage.exercises import record_mentions
 
     crawled = datetime(2026, 12, 7, 10, tzinfo=timezone.utc)
     text = ("Chinese and Russian troops began a joint drill on Wednesday near Vladivostok. The drills, code-named "
             "Border Dawn, opened with an artillery strike.")
     mentions = detect_mentions(text, None, gazetteer)
-    assert mentions and all(m.date is None and not m.starting for m in mentions)  # nothing anchored to today
+    assert mentions and all(m.date is None and m.year is None and not m.starting for m in mentions)
     assert _record(engine, _article(engine, 1, None, text), [to_mention_data(m) for m in mentions], crawled) == []
     dated = detect_mentions("China and Russia began the Border Dawn-2005 drills on August 18, 2005.", None, gazetteer)
-    assert [m.date for m in dated] == [date(2005, 8, 18)]
-    assert _record(engine, _article(engine, 2, None), [to_mention_data(m) for m in dated], crawled) == []
+    assert [(m.exercise, m.date) for m in dated] == [("border-dawn-2005", date(2005, 8, 18))]
+    with session_scope(engine) as session:
+        alert, = record_mentions(session, _article(engine, 2, None), [to_mention_data(m) for m in dated],
+                                 now=crawled).alerts
+        assert alert.historical and alert.details["exercise"] == "border-dawn-2005"
+        assert "undated, its text dated to 2005-08-18" in alert.details["why"]
 
 
 def test_an_unnamed_drill_inside_a_stored_exercise_is_that_exercise(engine):
