@@ -242,7 +242,7 @@ def may_mention(view: View, article: Article) -> bool:
 
 def build_article(text: str, title: str, published: date | None, gazetteer: Gazetteer) -> Article:
     written = iter_sentences(text, title)
-    sentences = [replace(s, text=to_simplified(s.text)) for s in written]
+    sentences = [s if (simple := to_simplified(s.text)) == s.text else replace(s, text=simple) for s in written]
     views = tuple(View(s, analyse_sentence(s.text), None, "other", False, tuple(gazetteer.find_names(s.text)))
                   for s in sentences)
     china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
@@ -958,6 +958,8 @@ def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Menti
     out = []
     for view in article.views:
         text = view.sentence.text
+        if not (view.period and view.period.precision == "year") and not _YEAR_WORD.search(text):
+            continue  # cheap first: most sentences give no year
         # not "East" of "East China Sea", nor the look-alike "Far East"
         named = any(h.kind != "look_alike" and (not h.generic or h.year) for h in view.names)
         if named or not EXERCISE_NOUN.search(text) or PATROL.search(text) or view.facts.third_party:
