@@ -246,7 +246,8 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
     views = tuple(View(s, analyse_sentence(s.text), None, "other", False, tuple(gazetteer.find_names(s.text)))
                   for s in sentences)
     china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
-    coast_guard = any(COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
+    coast_guard = bool(COAST_GUARD.search(text + "\n" + title)) and any(  # one scan of the text first
+        COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
     draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china,
                     originals=tuple(s.text for s in written),
                     places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
