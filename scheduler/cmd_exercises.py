@@ -16,10 +16,11 @@ from storage.db import session_scope
 
 # --- detect ---------------------------------------------------------------------------------------
 
-def parse_published(value: str | None) -> datetime:
-    """YYYY-MM-DD or an ISO 8601 time; none given: now (a text read today)."""
+def parse_published(value: str | None) -> datetime | None:
+    """YYYY-MM-DD or an ISO 8601 time; none given: None (dates come from the text alone, never from
+    today: an archive text read today is not news of today)."""
     if not value:
-        return datetime.now(timezone.utc)
+        return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -44,21 +45,21 @@ def read_text(file: str) -> str:
         fail(f"{file}: cannot read it ({exc.strerror})", 2)
 
 
-def detect_text(text: str, published: datetime, title: str, gazetteer) -> dict:
-    from crawler.text.exercises import detect_mentions
-    from crawler.text.relevance import score_relevance
+def detect_text(text: str, published: datetime | None, title: str, gazetteer) -> dict:
+    """What the crawl's analysis stage decides on this text (same front door, same gazetteer)."""
+    from crawler.text.analyse import analyse_text
 
-    relevance = score_relevance(text, title)
-    mentions = detect_mentions(text, published, gazetteer, title=title)
-    return {"published": published.date().isoformat(), "relevant": relevance.relevant,
+    relevance, mentions = analyse_text(text, title, published, gazetteer)
+    return {"published": published.date().isoformat() if published else None, "relevant": relevance.relevant,
             "score": round(relevance.score, 3), "reasons": list(relevance.reasons),
-            "mentions": [m.to_dict() for m in mentions]}
+            "disagreement": relevance.disagreement or None, "mentions": [m.to_dict() for m in mentions]}
 
 
 @click.command(short_help="Exercise mentions and relevance of a text file (no database).")
 @click.argument("file", metavar="FILE.txt")
-@click.option("--published", metavar="DATE", help="When the text was published (YYYY-MM-DD) [default: today]; "
-              "dates like 'on Wednesday' and years missing next to a name are read against it.")
+@click.option("--published", metavar="DATE", help="When the text was published (YYYY-MM-DD); dates like "
+              "'on Wednesday' and years missing next to a name are read against it. Without it only dates "
+              "written in the text count.")
 @click.option("--title", default="", help="The article's headline, if it is not in the text.")
 @output_options
 @click.pass_obj
@@ -72,7 +73,11 @@ def detect(ctx: Context, file, published, title, as_json):
         click.echo(dumps(result))
         return
     verdict = "on topic" if result["relevant"] else "not on topic"
-    click.echo(f"{verdict} (score {result['score']:.2f}), read as published {result['published']}")
+    read_as = f"read as published {result['published']}" if result["published"] else \
+        "read without a publication date (dates only from the text)"
+    click.echo(f"{verdict} (score {result['score']:.2f}), {read_as}")
+    if result["disagreement"]:
+        click.echo(f"note: {result['disagreement']}")
     click.echo(f"{len(result['mentions']) or 'no'} exercise mention(s)")
     for mention in result["mentions"]:
         click.echo("\n" + describe_mention(mention))
@@ -131,8 +136,9 @@ def exercises(ctx: Context, limit, as_json):
 @output_options
 @click.pass_obj
 def alerts(ctx: Context, pending, retry, deliver, limit, as_json):
-    """Alerts raised by new exercises (or one reported as starting): status, delivery attempts, last error.
-    Sinks are configured in settings.yaml (alerts.sinks)."""
+    """Alerts raised by new exercises (or one reported as starting): status, delivery attempts, last error,
+    the sentence that raised it and why it was judged new. Sinks are configured in settings.yaml
+    (alerts.sinks)."""
     from storage import alerts as stored
 
     engine = ctx.engine()
@@ -148,6 +154,9 @@ def alerts(ctx: Context, pending, retry, deliver, limit, as_json):
                 ("historical", "archive"), ("status", "status"), ("attempts", "attempts"),
                 ("last_error", "last error")], as_json,
          empty="no pending alerts" if pending else "no alerts yet")
+    if not as_json:
+        for row in rows:  # too long for table cells: the evidence under the table, one block per alert
+            click.echo(f"\n#{row['id']} “{row['sentence']}”\n   why new: {row['why'] or '-'}")
 
 
 def deliver_now(ctx: Context, engine) -> None:

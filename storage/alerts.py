@@ -101,7 +101,7 @@ def alert_row(alert: Alert) -> dict:
     return {
         "id": alert.id, "created": alert.created_at, "reason": alert.reason, "title": alert.title,
         "exercise": details.get("exercise"), "outlet": alert.outlet, "url": alert.url,
-        "sentence": alert.sentence, "historical": alert.historical, "status": alert.status,
+        "sentence": alert.sentence, "why": details.get("why"), "historical": alert.historical, "status": alert.status,
         "attempts": alert.attempts, "last_error": alert.last_error,
         "delivered": sorted((alert.delivered or {}).keys()), "sent": alert.sent_at,
     }

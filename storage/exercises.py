@@ -16,6 +16,9 @@ What counts as new (the alert rule):
 - An article published more than HISTORICAL_AGE before it was crawled (the first crawl of an outlet's
   archive) still raises the `new_instance` alert, marked `historical`, and never a `starting` one: a
   backfill gives one alert per past exercise, not two.
+- A page without a publication date is read in its own time, the latest day (or year) its mentions
+  give, never in the crawl's: nothing on it is `starting`, and a mention without a date or year is
+  never news.
 The unique (instance, reason) constraint makes "one alert, never one per article" hold even when two
 crawls race.
 """
@@ -24,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import func, select
@@ -94,22 +97,57 @@ def report_time(article: Article) -> datetime:
     return article.published_at or article.first_fetched_at
 
 
+@dataclass(frozen=True)
+class Reference:
+    """The time an article's mentions are news against: its publication, else the latest date its
+    own text gives (an undated archive page is read in its own time, never in the crawl's)."""
+    moment: datetime
+    dated: bool  # the page gave its publication date
+
+    @property
+    def label(self) -> str:
+        return "published" if self.dated else "undated, its text dated to"
+
+
+def reference(article: Article, mentions: Iterable[MentionData] = ()) -> Reference | None:
+    """None: an undated page whose mentions give no day and no year (nothing on it is news)."""
+    if article.published_at is not None:
+        return Reference(article.published_at, True)
+    days = [as_date(m.date) or as_date(m.start) or (date(m.year, 7, 1) if m.year else None) for m in mentions]
+    days = [d for d in days if d]
+    return Reference(datetime.combine(max(days), time(), tzinfo=timezone.utc), False) if days else None
+
+
 def is_current(mention: MentionData, reported: datetime, instance: ExerciseInstance) -> bool:
-    if mention.starting:
-        return True
-    day = reported.date()
-    start = as_date(mention.date) or as_date(mention.start) or instance.start_date
+    return current_reason(mention.starting, as_date(mention.date) or as_date(mention.start),
+                          as_date(mention.end), mention.year, Reference(reported, True), instance) is not None
+
+
+def current_reason(starting: bool, start: date | None, end: date | None, year: int | None, ref: Reference | None,
+                   instance: ExerciseInstance) -> str | None:
+    """Why a mention reports the instance as news (None: background), against the article's reference
+    time; an undated page is never "starting" (there is no now to be under way at)."""
+    if ref is None:
+        return None
+    day, when, dated_article = ref.moment.date(), ref.label, ref.dated
+    if starting and dated_article:
+        return f"reported as starting or under way in an article {when} {day}"
+    start = start or instance.start_date
     if start is not None:
-        end = as_date(mention.end) or instance.end_date or start
-        return max(start, end) >= day - CURRENT_BEFORE and start <= day + CURRENT_AHEAD
-    year = mention.year or instance.year
+        end = end or instance.end_date or start
+        if max(start, end) >= day - CURRENT_BEFORE and start <= day + CURRENT_AHEAD:
+            span = f"{start}" if end == start else f"{start} to {end}"
+            return f"dated {span}, from a month before to a year after the article {when} {day}"
+        return None
+    year = year or instance.year
     if year is not None:
-        return year in (day.year, day.year + 1)
-    return True
+        return f"year {year}, the year of the article {when} {day} or the next" \
+            if year in (day.year, day.year + 1) else None
+    return None  # no date, no year: nothing says it is news
 
 
-def is_historical(article: Article, now: datetime) -> bool:
-    return report_time(article) < now - HISTORICAL_AGE
+def is_historical(article: Article, now: datetime, ref: Reference | None = None) -> bool:
+    return (ref.moment if ref else report_time(article)) < now - HISTORICAL_AGE
 
 
 # --- instances -------------------------------------------------------------------------------------
@@ -124,10 +162,31 @@ def find_instance(session: Session, key: str) -> ExerciseInstance | None:
     return instance
 
 
+UNNAMED_DRILL = re.compile(r"^joint-drill-\d{4}-\d\d$")  # the detector's key of an unnamed drill
+COVER_SLACK = timedelta(days=3)
+
+
+def covering_exercise(session: Session, mention: MentionData) -> ExerciseInstance | None:
+    """The one stored named exercise whose dates cover an unnamed drill's date: "a joint drill at
+    Tsugol on September 13" in one article is the Vostok-2018 another article named, not a new
+    joint-drill-2018-09."""
+    day = as_date(mention.date) or as_date(mention.start)
+    if day is None or not UNNAMED_DRILL.match(mention.exercise):
+        return None
+    rows = session.scalars(select(ExerciseInstance).where(
+        ExerciseInstance.merged_into_id.is_(None), ExerciseInstance.kind.in_(("named", "discovered")),
+        ExerciseInstance.start_date.is_not(None), ExerciseInstance.start_date <= day + COVER_SLACK)).all()
+    covering = [i for i in rows if (i.end_date or i.start_date) >= day - COVER_SLACK]
+    return covering[0] if len(covering) == 1 else None
+
+
 def instance_for(session: Session, mention: MentionData, article: Article,
                  describe: Describer | None = None) -> tuple[ExerciseInstance, bool]:
     """The instance a mention names, created on first sight; (instance, created). A known instance
     takes the gazetteer's facts (`describe`) when it is created or first becomes known."""
+    covering = covering_exercise(session, mention)
+    if covering is not None:
+        return covering, False
     instance = find_instance(session, mention.exercise)
     if instance is not None:
         if fill_instance(instance, mention) and describe:
@@ -198,6 +257,9 @@ def record_mentions(session: Session, article_id: int, mentions: Iterable[Mentio
     old = {(m.instance_id, m.sentence_hash): m for m in session.scalars(
         select(ExerciseMention).where(ExerciseMention.article_id == article_id))}
     kept: dict[tuple[int, str], ExerciseMention] = {}
+    mentions = list(mentions)
+    ref = reference(article, mentions)
+    reasons: dict[int, str | None] = {}  # id(row) -> why it is news
     for mention in mentions:
         instance, created = instance_for(session, mention, article, describe)
         if created:
@@ -205,37 +267,47 @@ def record_mentions(session: Session, article_id: int, mentions: Iterable[Mentio
         note_first_seen(instance, article)
         key = (instance.id, sentence_hash(mention.sentence))
         if key not in kept:  # the same sentence twice for one instance is one row
-            kept[key] = store_mention(session, old.get(key), key, article, instance, mention)
+            kept[key] = store_mention(session, old.get(key), key, article, instance, mention, ref)
+            reasons[id(kept[key])] = mention_reason(kept[key], instance, ref, mention)
     for key, row in old.items():
         if key not in kept:
             session.delete(row)
     session.flush()
     recount(session, {instance_id for instance_id, _ in old} | {instance_id for instance_id, _ in kept})
     result.mentions, result.added = len(kept), len(kept.keys() - old.keys())
-    historical = is_historical(article, now)
+    historical = is_historical(article, now, ref)
     for instance_id in dict.fromkeys(instance_id for instance_id, _ in kept):
         group = [row for (iid, _), row in kept.items() if iid == instance_id]
         instance = session.get(ExerciseInstance, instance_id)
-        result.alerts += alerts_for(session, instance, group, article, historical)
+        result.alerts += alerts_for(session, instance, group, article, historical,
+                                    {id(row): reasons.get(id(row)) for row in group}, ref)
     return result
 
 
 def store_mention(session: Session, row: ExerciseMention | None, key: tuple[int, str], article: Article,
-                  instance: ExerciseInstance, mention: MentionData) -> ExerciseMention:
+                  instance: ExerciseInstance, mention: MentionData, ref: Reference | None = None) -> ExerciseMention:
     if row is None:
         row = ExerciseMention(article_id=article.id, instance_id=key[0], sentence_hash=key[1])
         session.add(row)
     row.sentence, row.kind, row.date = mention.sentence, mention.kind, as_date(mention.date)
     row.places, row.participants = list(mention.places or []), list(mention.participants or [])
     row.starting, row.confidence = bool(mention.starting), float(mention.confidence)
-    row.current = is_current(mention, report_time(article), instance)
+    row.current = mention_reason(row, instance, ref if ref else reference(article, [mention]), mention) is not None
     return row
+
+
+def mention_reason(row: ExerciseMention, instance: ExerciseInstance, ref: Reference | None,
+                   mention: MentionData) -> str | None:
+    """Why a mention is news (None: background)."""
+    return current_reason(bool(row.starting), as_date(mention.date) or as_date(mention.start),
+                          as_date(mention.end), mention.year, ref, instance)
 
 
 # --- alerts ----------------------------------------------------------------------------------------
 
 def alerts_for(session: Session, instance: ExerciseInstance, rows: list[ExerciseMention], article: Article,
-               historical: bool) -> list[Alert]:
+               historical: bool, reasons: dict[int, str | None] | None = None,
+               ref: Reference | None = None) -> list[Alert]:
     """At most one alert per call: see the module docstring for the rule."""
     current = [row for row in rows if row.current]
     if not current:
@@ -246,10 +318,11 @@ def alerts_for(session: Session, instance: ExerciseInstance, rows: list[Exercise
         starting_news = True
     else:
         starting_news = False
+    news = (reasons or {}).get(id(best))
     if not has_alert(session, instance.id, NEW_INSTANCE):
-        alert = make_alert(session, instance, NEW_INSTANCE, best, article, historical)
+        alert = make_alert(session, instance, NEW_INSTANCE, best, article, historical, news, ref)
     elif starting_news and not historical and not has_alert(session, instance.id, STARTING):
-        alert = make_alert(session, instance, STARTING, best, article, historical)
+        alert = make_alert(session, instance, STARTING, best, article, historical, news, ref)
     else:
         alert = None
     return [alert] if alert is not None else []
@@ -262,11 +335,31 @@ def alert_title(instance: ExerciseInstance, reason: str, starting: bool) -> str:
 
 
 def make_alert(session: Session, instance: ExerciseInstance, reason: str, row: ExerciseMention,
-               article: Article, historical: bool) -> Alert | None:
+               article: Article, historical: bool, news: str | None = None,
+               ref: Reference | None = None) -> Alert | None:
+    details = alert_details(instance, row, article)
+    details["why"] = why_new(session, instance, reason, article, historical, news, ref)
     return raise_alert(
         session, instance_id=instance.id, reason=reason, title=alert_title(instance, reason, row.starting),
         sentence=row.sentence, article_id=article.id, url=article.url, outlet=article.outlet,
-        historical=historical, details=alert_details(instance, row, article))
+        historical=historical, details=details)
+
+
+def why_new(session: Session, instance: ExerciseInstance, reason: str, article: Article, historical: bool,
+            news: str | None, ref: Reference | None) -> str:
+    """One line an analyst can check: what made this the first report (or the start) of the instance."""
+    source = "in the gazetteer" if instance.known else f"not in the gazetteer ({instance.kind})"
+    others = session.scalar(select(func.count(func.distinct(ExerciseMention.article_id))).where(
+        ExerciseMention.instance_id == instance.id, ExerciseMention.article_id != article.id)) or 0
+    first = "no earlier article mentions it" if not others else \
+        f"{others} other article(s) mention it, none as news before"
+    if reason == STARTING:
+        first = "first report that it has started"
+    why = f"{instance.key} ({source}): {first}; {news or 'reported as news'}"
+    if historical:
+        when = ref.moment.date() if ref else report_time(article).date()
+        why += f"; archive article ({ref.label if ref else 'published'} {when}, crawled later)"
+    return why
 
 
 def alert_details(instance: ExerciseInstance, row: ExerciseMention, article: Article) -> dict:

@@ -270,6 +270,9 @@ def test_date_from_url(url, expected):
     ("MOSCOW, October 18. /TASS/. Putin met Zhang Youxia.", utc(2023, 10, 20), utc(2023, 10, 18)),
     ("The drills will run from August 30 to September 5, Moscow said.", utc(2022, 8, 20), None),
     ("First line.\nSecond.\nThird.\nFourth.\nBEIJING, May 3 (Reuters) - late dateline", utc(2024, 6, 1), None),
+    # an archive copy crawled today: the year-less dateline is not this year's (issue 11)
+    ("BEIJING, Aug 18 (Xinhua) -- The Peace Mission 2005 drill opened in Vladivostok.", utc(2026, 12, 7), None),
+    ("BEIJING, Aug 18 (Xinhua) -- The Peace Mission 2026 drill opened.", utc(2026, 12, 7), utc(2026, 8, 18)),
 ])
 def test_date_from_dateline(text, reference, expected):
     assert date_from_dateline(text, reference) == expected

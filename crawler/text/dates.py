@@ -132,11 +132,21 @@ def has_month_day(text: str) -> bool:
     return bool(_MONTH_DAY.search(text) or _DAY_MONTH.search(text))
 
 
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
 def date_from_dateline(text: str, reference: datetime, max_lines: int = 4) -> datetime | None:
-    """Date of a wire dateline in the first lines of the text, midnight UTC."""
+    """Date of a wire dateline in the first lines of the text, midnight UTC.
+
+    A dateline without a year is read in the reference's year, unless every year the text writes is
+    older than that: an archive copy ("BEIJING, Aug 18 (Xinhua) ... Peace Mission 2005") crawled
+    today is not today's story, and no date beats a wrong one."""
     for line in text.strip().splitlines()[:max_lines]:
         if is_dateline(line):
             found = _date_in(line[:160], reference)
+            yearless = found is not None and found != _date_in(line[:160], reference - timedelta(days=3 * 366))
+            if yearless and _older_text(text, found.year):
+                return None
             if found:
                 return _at_midnight(found)
     return None
@@ -150,6 +160,11 @@ def page_date(markup: str | None, url: str | None, text: str, reference: datetim
         if found and found <= _utc(reference) + timedelta(days=1):
             return found, source
     return None, None
+
+
+def _older_text(text: str, year: int) -> bool:
+    years = [int(y) for y in _YEAR_IN_TEXT.findall(text)]
+    return bool(years) and max(years) < year - 1
 
 
 def published_date(markup: str | None, url: str | None, text: str, reference: datetime) -> datetime | None:

@@ -20,7 +20,10 @@ from datetime import date, datetime, timedelta
 
 from config.fastregex import FastRegex
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
-from crawler.text.relevance import SentenceFacts, activity_bound, analyse_sentence, article_pair_context
+from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analyse_sentence,
+                                    article_pair_context, find_countries)
+from crawler.text.script import to_simplified
+from crawler.text.reldates import _in_since_clause
 from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
 from crawler.text.sentences import Sentence, iter_sentences
 
@@ -39,7 +42,7 @@ STARTING = FastRegex(
     r"staging|carrying out|taking part|taking place|being held)|(?:has|have) (?:begun|started|kicked off)|"
     r"(?:will )?(?:run|last|continue)s? (?:until|through|till))\b|"
     rf"{_NOT_YET}\b(?:begin|start|launch|open|kick off)\b|"
-    r"(?i:начал(?:ись|ось|ся|и|о|а)?\b|стартовал\w*|проход[яи]т|проводят|открыл\w*|идут)|"
+    r"(?i:начал(?:ись|ось|ся|и|о|а)?\b|стартовал\w*|проход[яи]т(?!ь)|проводят|открыл\w*|идут)|"
     r"拉开帷幕|开幕|开始|正在|启动|打响", re.I)
 FUTURE = FastRegex(
     r"\b(?:will|would|shall|to be held|to hold|to conduct|to stage|to take part|plans? to|planned|"
@@ -48,7 +51,7 @@ FUTURE = FastRegex(
 GENERIC = FastRegex(
     r"\b(?:regularly|routinely|often|frequently|series of|a number of|in recent years|several|many|"
     r"every year|annual(?:ly)?|each year|numerous|repeatedly|since (?:19|20)\d\d|in the past)\b|"
-    r"(?i:регулярно|ежегодн\w*|ряд\w*|в последние годы|неоднократно)|定期|多次|近年来|每年|一系列", re.I)
+    r"(?i:регулярно|ежегодн\w*|ряд\w*|в последние годы|неоднократно)|定期|多次|近年来|每年|系列|以来", re.I)
 # China taking part (not merely named: "China was not represented" does not count).
 CHINA_TAKES_PART = FastRegex(
     r"\b(?:Chinese|PLA|China's|Beijing's)\s+(?:\w+\s+)?(?:troops|soldiers|forces|servicemen|service members|"
@@ -57,7 +60,9 @@ CHINA_TAKES_PART = FastRegex(
     r"participat\w+|contribut\w+)\b|\bPeople's Liberation Army\b|"
     r"(?i:китайск\w+\s+(?:военн\w+|войск\w*|корабл\w+|подразделени\w+|самол[её]т\w*)|военнослужащ\w+\s+(?:китая|кнр|ноак)|"
     r"китай\s+(?:направит|направил|примет участие|принял участие)|\bноак\b)|解放军|中方(?:派|参)|中国军队|参演", re.I)
-PATROL = FastRegex(r"\bpatrol(?:s|led|ling|ing)?\b|(?i:патрул\w*)|巡航|巡逻", re.I)
+# "anti-submarine patrol aircraft", "a patrol ship": equipment, not a patrol
+PATROL = FastRegex(r"\bpatrol(?:s|led|ling|ing)?\b(?!\s+(?:aircraft|planes?|ships?|boats?|vessels?|craft)\b)|"
+                   r"(?i:патрул\w*)|巡航|巡逻", re.I)
 # "air" as in air force or air patrol, not "joint air defence" or "air targets" of a naval drill
 AIR = FastRegex(r"\b(?:bombers?|aircraft|air ?force|aerial|air(?! defen[cs]e| targets?)|warplanes|jets|planes|"
                 r"Tu-95\w*|H-6\w*|strategic missile carriers|aviation)\b|(?i:бомбардировщ\w*|ракетоносц\w*|самол[её]т\w*|"
@@ -69,6 +74,8 @@ AIRCRAFT = FastRegex(r"\b(?:aircraft|warplanes|planes|jets|bombers?|Tu-95\w*|H-6
 AIRSPACE = FastRegex(r"\b(?:air defen[cs]e identification zone|ADIZ|KADIZ|airspace)\b|识别区|领空", re.I)
 NAVAL = FastRegex(r"\b(?:warships?|ships?|vessels?|naval|maritime|navy|navies|fleet|flotilla|destroyers?|"
                   r"frigates?|corvettes?)\b|(?i:корабл\w*|морск\w*|флот\w*|вмф|вмс)|舰艇|军舰|海上|海军|舰", re.I)
+NAVY = FastRegex(r"\b(?:warships?|naval|navy|navies|fleet|flotilla|destroyers?|frigates?|corvettes?)\b|"
+                 r"(?i:военн\w* корабл\w*|вмф|вмс)|军舰|海军|舰艇编队", re.I)  # the military, not a coast guard
 SAILED = FastRegex(r"\b(?:sailed|sailing|passed through|transited|navigated|cruised)\b", re.I)
 COAST_GUARD = FastRegex(r"\bcoast ?guards?\b|\bborder (?:service|guards?)\b|(?i:береговой охраны|"
                         r"погранслужб\w*|пограничн\w*)|海警", re.I)
@@ -135,6 +142,14 @@ class Article:
     pair: bool  # China and Russia are bound somewhere in the article
     china_paragraphs: frozenset[int]  # paragraphs where China takes part (-1: title)
     mentioning: frozenset[int] = frozenset()  # indexes of the views that can hold a mention (dated ones)
+    originals: tuple[str, ...] = ()  # the sentences as written (views read Traditional Chinese as Simplified)
+    places: frozenset[str] = frozenset()  # every place the article names
+    coast_guard: bool = False  # the article reports a coast-guard patrol: its "joint patrol" is that one
+    partners: frozenset[str] = frozenset()  # countries the article names together with China or Russia
+
+    def original(self, view: View) -> str:
+        index = view.sentence.index
+        return self.originals[index] if index < len(self.originals) else view.sentence.text
 
     def mentioning_views(self) -> list[View]:
         return [view for index, view in enumerate(self.views) if index in self.mentioning]
@@ -152,11 +167,37 @@ def sentence_tense(text: str) -> str:
     return "future" if FUTURE.search(text) else "other"
 
 
-def _period(text: str, tense: str, published: date | None, previous: Period | None) -> Period | None:
-    if published is None:  # nothing to resolve relative dates against: only a written year counts
-        year = sentence_year_hint(text)
-        return Period(date(year, 1, 1), date(year, 12, 31), "year") if year else None
-    return resolve_period(text, DateContext(published, tense == "future", previous))
+def _period(text: str, tense: str, published: date | None, previous: Period | None,
+            article_year: int | None = None) -> Period | None:
+    if published is None:  # no "now": only dates the text writes, in its year or the article's
+        written = sentence_year_hint(text)
+        year = written or article_year
+        if not year:
+            return None
+        # A date that reads the same from either end of its year is absolute ("August 18, 2005",
+        # "July 28" or "last year" in a "Joint Sea 2017" story); "on Wednesday" or "last month"
+        # would move with the anchor, so they are not dates here.
+        early = resolve_period(text, DateContext(date(year, 1, 1), tense == "future", None, written))
+        late = resolve_period(text, DateContext(date(year, 12, 31), tense == "future", None, written))
+        if early is not None and early == late:
+            return early
+        return Period(date(year, 1, 1), date(year, 12, 31), "year") if written else None
+    period = resolve_period(text, DateContext(published, tense == "future", previous))
+    if (period and tense != "future" and period.precision in ("day", "range", "week")
+            and period.start > published + timedelta(days=7)):
+        # "On 24 August Shoigu announced Peace Mission-2023" in a December 2022 article: the year of
+        # the name is not the year of the day; a sentence not in the future tense is about the past.
+        period = resolve_period(text, DateContext(published, False, previous, 0)) or period
+    return period
+
+
+def article_year(views, gazetteer: Gazetteer) -> int | None:
+    """The year an undated page is about: the latest year written with an exercise name in it
+    ("Joint Sea 2017", "Vostok-2018"); None when it names none."""
+    years = [hit.year for view in views for hit in view.names if hit.year and hit.kind != "look_alike"]
+    years += [gazetteer.instance(hit.ref).year for view in views for hit in view.names
+              if hit.kind == "instance" and re.search(r"\d\d", hit.text)]
+    return max(years, default=None)
 
 
 def _is_generic(text: str, period: Period | None) -> bool:
@@ -168,8 +209,8 @@ class _Dates:
     """Tense and period of an article's sentences, worked out when asked for. A period can depend on
     the last earlier one ("a few days later"): that one is then worked out too."""
 
-    def __init__(self, texts: list[str], published: date | None):
-        self.texts, self.published = texts, published
+    def __init__(self, texts: list[str], published: date | None, year: int | None = None):
+        self.texts, self.published, self.year = texts, published, year
         self.periods: dict[int, Period | None] = {}
         self.tenses: dict[int, str] = {}
 
@@ -182,7 +223,7 @@ class _Dates:
         if index not in self.periods:
             text = self.texts[index]
             previous = self.previous(index) if uses_previous(text) else None
-            self.periods[index] = _period(text, self.tense(index), self.published, previous)
+            self.periods[index] = _period(text, self.tense(index), self.published, previous, self.year)
         return self.periods[index]
 
     def previous(self, index: int) -> Period | None:
@@ -200,13 +241,19 @@ def may_mention(view: View, article: Article) -> bool:
 
 
 def build_article(text: str, title: str, published: date | None, gazetteer: Gazetteer) -> Article:
-    sentences = iter_sentences(text, title)
+    written = iter_sentences(text, title)
+    sentences = [s if (simple := to_simplified(s.text)) == s.text else replace(s, text=simple) for s in written]
     views = tuple(View(s, analyse_sentence(s.text), None, "other", False, tuple(gazetteer.find_names(s.text)))
                   for s in sentences)
     china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
-    draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china)
+    coast_guard = bool(COAST_GUARD.search(text + "\n" + title)) and any(  # one scan of the text first
+        COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
+    draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china,
+                    originals=tuple(s.text for s in written),
+                    places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
+                    partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g))
     chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
-    dates = _Dates([s.text for s in sentences], published)
+    dates = _Dates([s.text for s in sentences], published, article_year(views, gazetteer) if published is None else None)
     return replace(draft, views=tuple(dates.dated(i, view) if i in chosen else view for i, view in enumerate(views)),
                    mentioning=chosen)
 
@@ -214,10 +261,11 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
 # --- shared helpers ---------------------------------------------------------------------------
 
 def is_starting(view: View, published: date | None) -> bool:
-    """Starting/underway now: a start verb, and no date that puts it in the future or the past."""
-    if view.tense != "starting":
+    """Starting/underway now: a start verb, and no date that puts it in the future or the past.
+    Without a publication date there is no "now" to be under way at (an archive page "began")."""
+    if view.tense != "starting" or published is None:
         return False
-    if view.period is None or published is None or view.period.precision == "year":
+    if view.period is None or view.period.precision == "year":
         return True
     return (published - timedelta(days=STARTING_WINDOW) <= view.period.end
             and view.period.start <= published + timedelta(days=1))
@@ -311,7 +359,7 @@ def make_mention(view: View, article: Article, found: Found) -> Mention:
     places = text_places(view) or (found.instance.places if found.instance else ())
     participants = found.participants or text_participants(view, article)
     return Mention(found.key, found.name, found.series, found.year, found.ordinal, found.instance is not None,
-                   found.kind, view.sentence.text, day, start, end, places, participants,
+                   found.kind, article.original(view), day, start, end, places, participants,
                    is_starting(view, article.published), found.confidence)
 
 
@@ -335,13 +383,31 @@ def _china_context(view: View, article: Article) -> bool:
 
 
 def _pick_edition(candidates: tuple[Instance, ...], view: View, article: Article) -> Instance | None:
-    """Two editions in one year (Joint Sea-2017 I/II): the one nearest the text's date."""
+    """Two editions in one year (Joint Sea-2017 I in the Baltic, II off Vladivostok): the one whose
+    places the sentence names, else the article, then the one nearest the text's date, else the first."""
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     ref = view.period.start if view.period else article.published
-    if ref is None:
-        return candidates[0]
-    return min(candidates, key=lambda i: abs(((i.start or date(i.year, 7, 1)) - ref).days))
+    article_places = article.places
+
+    def rank(i: Instance) -> tuple:
+        near = abs(((i.start or date(i.year, 7, 1)) - ref).days) if ref else 0
+        return -_place_score(view, i), -len(article_places & set(i.places)), near
+
+    return min(candidates, key=rank)
+
+
+_PART_WORDS = re.compile(r"\(\s*I{1,3}\s*\)|-I{1,3}\b|\bI{1,3}$|(?i:втор|перв|этап)|第[一二三]", re.U)
+
+
+def _edition_of(hit: NameHit, view: View, article: Article) -> Instance:
+    """An edition's alias that does not say which part ("Морское взаимодействие - 2015" listed under
+    2015 I) names the year: the editions of that year are told apart by place and date."""
+    instance = article.gazetteer.instance(hit.ref)
+    if instance.part is None or _PART_WORDS.search(hit.text):
+        return instance
+    siblings = tuple(i for i in article.gazetteer.instances_of(instance.series) if i.year == instance.year)
+    return _pick_edition(siblings, view, article) or instance
 
 
 def _series_edition(series: Series, year: int, part: int | None, view: View, article: Article) -> Instance | None:
@@ -353,7 +419,11 @@ def _series_edition(series: Series, year: int, part: int | None, view: View, art
 def named_from_instance(hit: NameHit, view: View, article: Article) -> Mention | None:
     if hit.generic and not _exercise_noun_near(view, hit):
         return None
-    return make_mention(view, article, Found.of(article.gazetteer.instance(hit.ref), "named", 0.95))
+    instance = _edition_of(hit, view, article)
+    year = _context_year(view, article)
+    if year and abs(year - instance.year) > 1 and not re.search(r"(?:19|20)\d\d|'\d\d|-\d\d", hit.text):
+        return None  # "the first joint patrol in the Arctic" of another year is not that 2024 patrol
+    return make_mention(view, article, Found.of(instance, "named", 0.95))
 
 
 def _series_year(hit: NameHit, series: Series, view: View, article: Article) -> int | None:
@@ -385,12 +455,29 @@ def named_from_series(hit: NameHit, view: View, article: Article) -> Mention | N
                                              0.85 if hit.year else 0.6, series.id, year, participants=who))
 
 
+def listed_editions(hit: NameHit, view: View, article: Article) -> list[Mention]:
+    """ "the Peace Mission exercises in 2010, 2012, 2014 and 2016": each listed year the gazetteer
+    has an edition of (two at least, so a lone year stays with the usual rules)."""
+    if hit.year or hit.generic:
+        return []
+    series = article.gazetteer.series_of(hit.ref)
+    years = {int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)(?!\d)", view.sentence.text[hit.end:hit.end + 80])}
+    editions = [i for i in article.gazetteer.instances_of(series.id) if i.year in years and i.part is None]
+    if len(editions) < 2:
+        return []
+    return [make_mention(view, article, Found.of(i, "named", 0.7)) for i in editions]
+
+
 def named_mentions(view: View, article: Article) -> list[Mention]:
     out = []
     for hit in view.names:
         if hit.kind == "instance":
             mention = named_from_instance(hit, view, article)
         elif hit.kind == "series":
+            listed = listed_editions(hit, view, article)
+            if listed:
+                out += listed
+                continue
             mention = named_from_series(hit, view, article)
         else:
             mention = None  # look-alike: shadows the span, never a mention
@@ -406,12 +493,19 @@ def patrol_kind(view: View, article: Article, named_here: bool = False) -> str |
 
     Without the word "patrol", bombers or sailing warships are a patrol only when no exercise is
     named in the sentence (ships sail out of port for a named exercise too)."""
+    kind = _patrol_kind(view, article, named_here)
+    if kind == "naval_patrol" and article.coast_guard and not NAVY.search(view.sentence.text):
+        return "coast_guard_patrol"  # "the two countries' ships" of a coast-guard patrol story
+    return kind
+
+
+def _patrol_kind(view: View, article: Article, named_here: bool) -> str | None:
+    text = view.sentence.text
+    if COAST_GUARD.search(text) and PATROL.search(text):
+        return "coast_guard_patrol"  # before the phrase: coast guards also hold a "joint maritime patrol"
     for hit in view.names:
         if hit.kind == "series" and article.gazetteer.series_of(hit.ref).is_patrol:
             return article.gazetteer.series_of(hit.ref).kind
-    text = view.sentence.text
-    if COAST_GUARD.search(text) and PATROL.search(text):
-        return "coast_guard_patrol"
     if PATROL.search(text):
         return patrol_by_vehicle(text)
     if named_here or not ({"CN", "RU"} <= view.facts.actors or view.facts.two_of_them(article.pair)):
@@ -445,10 +539,17 @@ def china_russia_activity(view: View, article: Article, kind: str | None) -> boo
     facts = view.facts
     if activity_bound(facts, article.pair):
         return True
-    if kind and kind != "drill" and not facts.third_party:
+    if kind and kind != "drill" and not facts.third_party and not _patrol_of_others(facts):
         both = facts.cn_ru or (article.pair and (facts.two_party or facts.joint))
         return both and (facts.bound or facts.two_party or facts.joint or len(facts.countries) >= 2)
     return False
+
+
+def _patrol_of_others(facts: SentenceFacts) -> bool:
+    """Every "patrol" of the sentence is someone else's ("a US-led coalition for patrols in the Gulf")."""
+    patrols = [m.span() for m in PATROL.finditer(facts.text)]
+    ours = [span for span in patrols if span in facts.activities or JOINT.search(facts.text[max(0, span[0] - 25):span[0]])]
+    return bool(patrols) and not ours  # "a joint patrol" near "Tokyo" is still theirs
 
 
 def activity_window(view: View, article: Article, kind: str) -> Period | None:
@@ -462,9 +563,18 @@ def activity_window(view: View, article: Article, kind: str) -> Period | None:
         return Period(pub - timedelta(days=3), pub, "week")
     if view.tense == "future":
         return Period(pub, pub + timedelta(days=FUTURE_WINDOW), "month")
-    if kind != "drill":
+    if kind != "drill" and not habitual(view.sentence.text):
         return Period(pub - timedelta(days=PAST_PATROL_WINDOW), pub, "week")
-    return None  # an undated past drill is background, not an event
+    return None  # an undated past drill, or "joint bomber flights and at-sea exercises", is background
+
+
+# Plural activities and no singular one: a habit, not one event.
+_SINGULAR = re.compile(r"\b(?:flight|patrol|exercise|drill|flew|patrolled)\b", re.I)
+_PLURAL = re.compile(r"\b(?:flights|patrols|exercises|drills)\b", re.I)
+
+
+def habitual(text: str) -> bool:
+    return bool(_PLURAL.search(text)) and not _SINGULAR.search(text)
 
 
 def _overlaps(window: Period, instance: Instance) -> bool:
@@ -551,6 +661,8 @@ def activity_kinds(view: View, article: Article, named_here: bool) -> list[str]:
     # Ships drill and then patrol; bombers "patrolling in a joint exercise" are one activity.
     separate = kind in ("naval_patrol", "coast_guard_patrol") and bool(PATROL.search(text))
     drill = not named_here and bool(EXERCISE_NOUN.search(text)) and (kind is None or separate)
+    if drill and kind is None and article.coast_guard and not NAVY.search(text):
+        return ["coast_guard_patrol"]  # coast guards' search-and-rescue drills are part of their patrol
     return [k for k in (kind, "drill" if drill else None) if k]  # named: its drill noun is that exercise
 
 
@@ -592,6 +704,13 @@ def local_exercise(window: Period, local: tuple[Mention, ...], gazetteer: Gazett
     return None
 
 
+def _only_exercise(local: tuple[Mention, ...], window: Period) -> Mention | None:
+    """A drill dated only by its tense, in an article that names one exercise of that year or the
+    next: that exercise ("Chinese troops will drill with Russians and Belarusians" under a Vostok-2022 headline)."""
+    exercises = {m.exercise: m for m in local if m.year is None or 0 <= m.year - window.start.year <= 1}
+    return next(iter(exercises.values())) if len(exercises) == 1 and len({m.exercise for m in local}) == 1 else None
+
+
 def _adopt(view: View, article: Article, named: Mention) -> Mention:
     """ "The drills" of an article that names its exercise are that exercise."""
     found = Found(named.exercise, named.name, "drill", min(named.confidence, 0.7), named.series, named.year,
@@ -604,6 +723,8 @@ def _activity_mentions(view: View, article: Article, kind: str, local: tuple[Men
     if window is None:
         return []
     named = local_exercise(window, local, article.gazetteer) if kind == "drill" else None
+    if named is None and kind == "drill" and view.period is None:
+        named = _only_exercise(local, window)
     if named:
         return [_adopt(view, article, named)]
     noun = (EXERCISE_NOUN if kind == "drill" else PATROL).search(view.sentence.text)
@@ -624,8 +745,13 @@ DASHES = "\\-‐‑‒–—―−"  # hyphen-minus, hyphens, figure dash, en/em
 NAME_WORD = r"(?:[A-Z][\w'’]*(?:[-/][A-Z]?[\w'’]+)*)"
 NAME = rf"{NAME_WORD}(?:[\s/-]+(?:{NAME_WORD}|of|the|and|de)(?![\w-]))*(?:[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)?"
 QUOTED = FastRegex(r"[“\"«「『‘]([^”\"»」』’“«]{2,60})[”\"»」』’]")
-INTRODUCED = FastRegex(rf"\b(?:dubbed|code-?named|codenamed|named|called|titled|under the (?:code[- ])?name)\s+"
-                       rf"(?:the\s+)?[“\"«‘]?(?P<name>{NAME})", re.U)
+INTRODUCED = FastRegex(rf"\b(?:dubbed|code-?named|codenamed|(?:named|called|known)(?: as)?|titled|"
+                       rf"under the (?:code[- ])?name)\s+(?:the\s+)?(?:Exercise\s+)?[“\"«‘']?(?P<name>{NAME})", re.U)
+# "participating in Exercise Mosi II": mid-sentence "Exercise" capitalised is part of a name
+TITLE_CONFIDENCE = 0.65  # the weakest route: its sentence must name China, Russia or a partner of theirs
+EXERCISE_TITLE = FastRegex(rf"(?<=[a-z,;:] )Exercise\s+(?P<name>{NAME})", re.U)
+# "the “Marine Security Belt,” as the event is codenamed"
+NAMED_AFTER = re.compile(r"^[,\s]*as (?:the \w+|it) (?:is|was|has been) (?:code-?named|codenamed|called|dubbed|known)\b")
 NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
 RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
 ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
@@ -637,6 +763,17 @@ monday tuesday wednesday thursday friday saturday sunday spring summer autumn fa
 china chinese russia russian beijing moscow sino russo pla kremlin
 """.split())
 CODE_NAME_MAX_WORDS = 6
+# A service, fleet, unit, body or event, not an exercise: "Pacific Fleet", 人民海军, "Army-2022" (a forum).
+NOT_A_CODE_NAME = re.compile(
+    r"(?i:\b(?:fleets?|navy|navies|army|armies|air ?force|forces?|(?:coast|border|national) ?guards?|flotilla|squadron|command|district|"
+    r"division|brigade|regiment|battalion|corps|ministry|service|agency|organi[sz]ation|council|academy|"
+    r"university|forum|games|parade|show|expo|summit|airshow|day|news|times|daily|post|television|tv)$)|"
+    r"(?i:\b(?:флот\w*|арми\w*|вмф|вмс|округ\w*|министерств\w*|служб\w*)$)|"
+    r"(?:海军|陆军|空军|火箭军|舰队|部队|战区|军区|海警|解放军|编队|国防部|论坛|阅兵|号|舰)$")
+SHIP_BEFORE = re.compile(r"(?:\b(?:destroyer|frigate|corvette|cruiser|ship|vessel|submarine|tanker|carrier|tug|"
+                         r"tugboat|class)s?|"
+                         r"(?i:эсминец|фрегат|корвет|крейсер|корабл\w*|судно)|军舰|舰|船)"
+                         r"(?:,?\s+(?:named|called))?\s*[“\"«「『‘]?$", re.I)
 
 
 def _title_case(text: str) -> bool:
@@ -645,7 +782,14 @@ def _title_case(text: str) -> bool:
 
 
 def _looks_like_code_name(name: str) -> bool:
-    """Capitalised words or a short CJK/Cyrillic name; not a quote of speech, not a date or a country."""
+    """Capitalised words or a short CJK/Cyrillic name; not a quote of speech, not a date or a country,
+    not a service's, fleet's or unit's name."""
+    base = split_year(split_part(name)[0])[0].strip()
+    if NOT_A_CODE_NAME.search(base) or re.search(r"\d{5}", name):  # "Maritime United-20121": garbled
+        return False
+    countries = find_countries(base)
+    if countries and sum(h.end - h.start for h in countries) >= 0.5 * len(base):
+        return False  # "named Tajikistan, China, Kyrgyzstan...": the members, not a name
     if re.search(r"[\u4e00-\u9fff]", name):
         return 2 <= len(name) <= 14
     words = re.findall(r"[^\W\d_]+", name)
@@ -696,15 +840,22 @@ def _candidate_names(view: View) -> tuple[tuple[int, int, str, float], ...]:
 def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
     out = []
     for m in INTRODUCED.finditer(text):
+        if SHIP_BEFORE.search(text[max(0, m.start() - 16):m.start()]):
+            continue  # "a frigate named Yaroslav Mudry", "a tugboat named ...": a ship
         strong = not m.group(0).lower().startswith(("named", "called", "titled"))
         if strong or EXERCISE_NOUN.search(text):
             out.append((m.start("name"), m.end("name"), m.group("name"), 0.8))
     for m in QUOTED.finditer(text):
-        if _noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start()):
+        if SHIP_BEFORE.search(text[max(0, m.start() - 24):m.start() + 1]):
+            continue  # the destroyer "Gromkiy", 军舰“响亮号”: a ship
+        if (_noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start())
+                or NAMED_AFTER.match(text[m.end():m.end() + 40])):
             out.append((m.start(1), m.end(1), m.group(1), 0.75))
     named_years = [m for m in NAME_YEAR.finditer(text) if _noun_next_to(text, m.start(), m.end(), 25)]
     if named_years and not _title_case(text):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in named_years]
+    if not _title_case(text):  # a headline capitalises every word
+        out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE) for m in EXERCISE_TITLE.finditer(text)]
     for regex in (RU_INTRODUCED, ZH_CODENAME):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.75) for m in regex.finditer(text)]
     return tuple(out)
@@ -716,7 +867,7 @@ def _noun_next_to(text: str, start: int, end: int, chars: int = 30) -> bool:
 
 
 def _introducer_before(text: str, start: int) -> bool:
-    return bool(re.search(r"(?:dubbed|code-?named|codenamed|named|called|под названием|代号为?)\s*$",
+    return bool(re.search(r"(?:dubbed|code-?named|codenamed|named|called|known as|под названием|代号为?)\s*$",
                           text[max(0, start - 20):start], re.I))
 
 
@@ -729,8 +880,8 @@ def discovered_participants(view: View, article: Article) -> tuple[str, ...] | N
     named = {c for g in view.facts.groups for c in g}
     if len(named) >= 2:
         return tuple(sorted(named, key=lambda c: (c not in ("CN", "RU"), c))) if {"CN", "RU"} <= named else None
-    if view.facts.third_party:
-        return None
+    if view.facts.third_party or (view.facts.actors and not view.facts.actors & ({"CN", "RU"} | article.partners)):
+        return None  # "Exercise Good Hope with the German Navy" in a China–Russia–South Africa story
     return ("CN", "RU") if (article.pair or view.facts.cn_ru) else None
 
 
@@ -753,7 +904,10 @@ def discovered_mentions(view: View, article: Article) -> list[Mention]:
     """Code names introduced in the sentence; of overlapping ones only the longest ("Northern
     Shield-2026", not also "Northern" or "Northern Shield" from another route)."""
     found = []
+    who = view.facts.actors & ({"CN", "RU"} | article.partners)
     for start, end, raw, confidence in _candidate_names(view):
+        if confidence == TITLE_CONFIDENCE and not who:
+            continue
         mention = None if _overlaps_gazetteer_name(view, start, end) else _discovered_mention(
             view, article, raw, confidence)
         if mention:
@@ -787,7 +941,80 @@ def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gaz
     mentions: list[Mention] = []
     for view, named_here in zip(views, named):
         mentions += named_here + activity_mentions(view, article, bool(named_here), local)
-    return _dedupe(mentions)
+    mentions += history_mentions(article, local)
+    return _dedupe(_one_unnamed_activity(mentions))
+
+
+_YEAR_WORD = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
+
+
+def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Mention]:
+    """An article about one exercise series tells its history by year and place ("The drills were
+    held in 2012 in the Yellow Sea; ... in the East China Sea in 2014"): each year the gazetteer
+    has one edition of (or several, told apart by the places written) is that edition."""
+    series = {m.series for m in local if m.known and m.series}
+    if len(series) != 1:  # every gazetteer series is a China–Russia one: the article about it needs no more
+        return []
+    editions = article.gazetteer.instances_of(series.pop())
+    out = []
+    for view in article.views:
+        text = view.sentence.text
+        if not (view.period and view.period.precision == "year") and not _YEAR_WORD.search(text):
+            continue  # cheap first: most sentences give no year
+        # not "East" of "East China Sea", nor the look-alike "Far East"
+        named = any(h.kind != "look_alike" and (not h.generic or h.year) for h in view.names)
+        if named or not EXERCISE_NOUN.search(text) or PATROL.search(text) or view.facts.third_party:
+            continue  # a patrol's year, or drills with another country, are not the series' history
+        years = [int(m.group(1)) for m in _YEAR_WORD.finditer(text) if not _since(text, m.start(), m.end())]
+        if not years and view.period and view.period.precision == "year":
+            years = [view.period.start.year]  # "Last year, the two navies held the drills in ..."
+        places = set(text_places(view))
+        for year in years:
+            of_year = [i for i in editions if i.year == year]
+            if len(of_year) > 1 or not _YEAR_WORD.search(text):
+                of_year = [i for i in of_year if places & set(i.places)]
+            out += [make_mention(view, article, Found.of(i, "named", 0.6)) for i in of_year]
+    return out
+
+
+def _since(text: str, start: int, end: int) -> bool:
+    return _in_since_clause(text, start) or bool(re.search(r"(?i:since|\u4ee5\u6765)", text[max(0, start - 8):end + 4]))
+
+
+def _one_unnamed_activity(mentions: list[Mention]) -> list[Mention]:
+    """An article reports one unnamed patrol/drill of a kind: its undated sentences ("the joint
+    patrol covered 4,000 miles") are the one its dated sentence keys, not another month's; a
+    sentence dated just after a known patrol the article reports ("completed on 17 October") is it."""
+    mentions = [_known_patrol_nearby(m, mentions) for m in mentions]
+    dated: dict[str, dict[str, Mention]] = {}
+    for m in mentions:
+        if (_unnamed(m) or (m.known and m.kind == "patrol")) and m.start:
+            dated.setdefault(m.exercise[:-8], {})[m.exercise] = m
+    out = []
+    for m in mentions:
+        same = dated.get(m.exercise[:-8], {}) if _unnamed(m) and not m.start else {}
+        if len(same) == 1 and m.exercise not in same:
+            one = next(iter(same.values()))
+            m = replace(m, exercise=one.exercise, name=one.name, known=one.known, ordinal=one.ordinal)
+        out.append(m)
+    return out
+
+
+def _known_patrol_nearby(m: Mention, mentions: list[Mention]) -> Mention:
+    if not (_unnamed(m) and m.kind == "patrol" and m.series and m.start):
+        return m
+    near = {k.exercise: k for k in mentions if k.known and k.series == m.series and k.start
+            and k.start - timedelta(days=14) <= m.start <= (k.end or k.start) + timedelta(days=14)}
+    if len(near) != 1:
+        return m
+    known = next(iter(near.values()))
+    return replace(m, exercise=known.exercise, name=known.name, known=True, ordinal=known.ordinal)
+
+
+def _unnamed(m: Mention) -> bool:
+    return not m.known and m.kind in ("patrol", "drill") and re.search(r"-\d{4}-\d\d$", m.exercise) is not None
+
+
 
 
 def _is_patrol_series(m: Mention, gazetteer: Gazetteer) -> bool:

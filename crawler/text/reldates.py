@@ -357,7 +357,6 @@ RULES: tuple[Rule, ...] = tuple((FastRegex(p), h) for p, h in (
     (r"\b(?:(?i:on|(?P<which>last|next|this))\s+)?(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|"
      r"Saturday|Sunday)\b", _weekday_en),
     (rf"(?:\b(?i:in|during|since|by|until|early|late|last|this|next)\s+|\b(?i:mid)-){_MON}(?!\s+\d)", _bare_month),
-    (rf"(?<![-–/\w]){_YEAR}(?![-–/\w])", _year_only),
     # Russian
     (rf"(?i:(?<!\d)(?:с\s+)?(?P<day>[0-3]?\d)\s*(?:(?:-|–|—|по|до)\s*(?P<day2>[0-3]?\d))?\s+{_RU_MON}"
      rf"(?:\s+{_YEAR})?)", _ru_day),
@@ -375,6 +374,8 @@ RULES: tuple[Rule, ...] = tuple((FastRegex(p), h) for p, h in (
     (r"(?i:в прошлом году)", _year(-1)),
     (r"(?i:в этом году)", _year(0)),
     (r"(?i:в следующем году)", _year(1)),
+    # a bare year last: "22 декабря 2020 года" is a day, not the year (rules claim their spans in order)
+    (rf"(?<![-–/\w]){_YEAR}(?![-–/\w])", _year_only),
     # Chinese
     (r"(?:(?P<year>(?:19|20)\d\d)年)?(?P<m>[01]?\d)月(?P<d>[0-3]?\d)[日号]"
      r"(?:\s*(?:至|到|-|—|～|~)\s*(?:(?P<m2>[01]?\d)月)?(?P<d2>[0-3]?\d)[日号])?", _zh_day),

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from config.fastregex import FastRegex, top_level_alternatives
+from crawler.text.script import to_simplified
 from crawler.text.sentences import iter_sentences
 
 THRESHOLD = 0.5
@@ -207,6 +208,7 @@ class Relevance:
     score: float  # 0..1
     relevant: bool
     reasons: tuple[str, ...]
+    disagreement: str = ""  # set when exercise detection overruled or questions the score (see analyse)
 
 
 @dataclass(frozen=True)
@@ -502,12 +504,12 @@ def score_relevance(text: str, title: str = "", language: str | None = None, gaz
     language: unused hint (the cues cover en/ru/zh). gazetteer (optional config.gazetteer.Gazetteer):
     a named China–Russia exercise then counts like "China and Russia held joint drills"."""
     sentences = iter_sentences(text, title)
-    facts = [analyse_sentence(s.text) for s in sentences]
+    facts = [analyse_sentence(to_simplified(s.text)) for s in sentences]
     pair_context = article_pair_context(facts)
     score = _Score(reasons=[])
     for sentence, fact in zip(sentences, facts):
         weight, why = sentence_weight(fact, pair_context)
-        if weight < 1.0 and gazetteer is not None and named_exercise(sentence.text, gazetteer):
+        if weight < 1.0 and gazetteer is not None and named_exercise(fact.text, gazetteer):
             weight, why = 1.0, "names a China–Russia exercise of the gazetteer"
         elif third_party_activity(fact):
             score.third += 1

@@ -47,11 +47,17 @@ def _is_abbreviation(chunk: str) -> bool:
     return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
 
+def _inside_short_quote(chunk: str) -> bool:
+    """ «Север. Взаимодействие-2023»: a dot inside a name in quotes opened just before is no end."""
+    opened = max(chunk.rfind("«"), chunk.rfind("“"))
+    return opened >= 0 and len(chunk) - opened <= 40 and "»" not in chunk[opened:] and "”" not in chunk[opened:]
+
+
 def _split_western(paragraph: str) -> list[str]:
     pieces, start = [], 0
     for match in _WESTERN_END.finditer(paragraph):
         chunk = paragraph[start:match.end()]
-        if _is_abbreviation(chunk):
+        if _is_abbreviation(chunk) or _inside_short_quote(chunk):
             continue
         pieces.append(chunk)
         start = match.end()
