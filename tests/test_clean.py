@@ -118,6 +118,16 @@ def test_headline_repeated_on_top_is_dropped_but_not_further_down():
     assert cleaned.splitlines()[-1] == title
 
 
+def test_a_caption_in_a_title_field_is_not_a_headline_and_the_first_paragraph_stays():
+    caption = ("In this photo taken on Monday, the frigate Admiral Kasatonov leaves the port of Baltiysk for joint "
+               "drills in the Baltic Sea, which the fleet said would last until Friday. (Fleet press service via AP)")
+    story = [caption, "BALTIYSK (AP) - Russian and Chinese warships began joint drills in the Baltic on Monday."]
+    context = CleanContext(titles=("Warships begin Baltic drills", caption))
+    assert clean_text("\n".join(story), context).splitlines() == story
+    # a headline of ordinary length on top still goes
+    assert clean_text("\n".join(["Warships begin Baltic drills", *story]), context).splitlines() == story
+
+
 def test_related_news_block_of_page_links_is_dropped():
     links = ["Maven stays silent after routine pass behind Mars",
              "ICE-CSIC leads a pioneering study on the feasibility of asteroid mining",

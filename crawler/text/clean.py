@@ -541,11 +541,16 @@ def drop_menu_runs(lines: list[str], min_run: int = 10, max_words: int = 4) -> l
     return out
 
 
+MAX_HEADLINE_WORDS = 30
+
+
 def _title_variants(titles: Iterable[str | None]) -> set[str]:
-    """Normalised titles plus their parts around site-name separators ("Title | Site")."""
+    """Normalised titles plus their parts around site-name separators ("Title | Site"). A "title" of
+    more than ``MAX_HEADLINE_WORDS`` words is a paragraph some template put in a title field (a photo
+    caption as twitter:title), not a headline: it may be the article's first paragraph, which stays."""
     variants: set[str] = set()
     for title in titles:
-        if not title:
+        if not title or len(_words(title)) > MAX_HEADLINE_WORDS:
             continue
         variants.add(normalise_line(title))
         for part in re.split(r"\s+[|–—-]\s+|\s+::\s+", title):
