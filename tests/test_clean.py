@@ -128,6 +128,23 @@ def test_a_caption_in_a_title_field_is_not_a_headline_and_the_first_paragraph_st
     assert clean_text("\n".join(["Warships begin Baltic drills", *story]), context).splitlines() == story
 
 
+def test_a_headline_with_a_dash_of_its_own_is_dropped_on_top_though_the_title_adds_the_site():
+    headline = "Navy Drills Near Taiwan Are Over — And Analysts Are Not Reassured"
+    story = ["The ships returned to port on Friday, the fleet said.", "Crews were given two days' leave."]
+    context = CleanContext(titles=(f"{headline} - Fleet Daily", "Fleet Daily"))
+    assert clean_text("\n".join([headline, *story]), context).splitlines() == story
+
+
+def test_the_author_alone_on_a_line_under_the_dek_is_a_byline():
+    dek = "Two navies end a week of drills. What the patrols were for is less clear"
+    story = [dek, "Anna (A.M.) Petrova", "The ships returned to port on Friday, the fleet said.",
+             "Anna Petrova, who sailed with them, counted forty aircraft."]
+    cleaned = clean_text("\n".join(story), CleanContext(authors=("Anna Petrova",)))
+    assert cleaned.splitlines() == [story[0], *story[2:]]
+    # no author known, or a sentence naming the author: kept
+    assert clean_text("\n".join(story), CleanContext()).splitlines() == story
+
+
 def test_related_news_block_of_page_links_is_dropped():
     links = ["Maven stays silent after routine pass behind Mars",
              "ICE-CSIC leads a pioneering study on the feasibility of asteroid mining",

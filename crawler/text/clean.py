@@ -542,6 +542,7 @@ def drop_menu_runs(lines: list[str], min_run: int = 10, max_words: int = 4) -> l
 
 
 MAX_HEADLINE_WORDS = 30
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
 
 
 def _title_variants(titles: Iterable[str | None]) -> set[str]:
@@ -553,9 +554,15 @@ def _title_variants(titles: Iterable[str | None]) -> set[str]:
         if not title or len(_words(title)) > MAX_HEADLINE_WORDS:
             continue
         variants.add(normalise_line(title))
-        for part in re.split(r"\s+[|–—-]\s+|\s+::\s+", title):
+        for part in re.split(_TITLE_SEPARATOR, title):
             if len(_words(part)) >= 3:
                 variants.add(normalise_line(part))
+        # a headline with a dash of its own ("Reviews Are Here — And Not Great - Site"): the title
+        # with everything after one separator cut off, or everything before it
+        for separator in _TITLE_SEPARATOR.finditer(title):
+            for part in (title[: separator.start()], title[separator.end():]):
+                if len(_words(part)) >= 3:
+                    variants.add(normalise_line(part))
     return {v for v in variants if v}
 
 
@@ -566,6 +573,28 @@ def drop_title_lines(lines: list[str], titles: Iterable[str | None], window: int
         return lines
     head = [line for line in lines[:window] if normalise_line(line) not in variants]
     return head + lines[window:]
+
+
+def is_byline(line: str, authors: Iterable[str], max_extra: int = 3) -> bool:
+    """A short line holding every word of an author's name and little else: "Richard (R.J.) Eskow"
+    for "Richard Eskow", "By Anna Petrova"."""
+    if not is_headline_like(line):
+        return False
+    words = [word.casefold() for word in _words(line)]
+    for author in authors:
+        name = [word.casefold() for word in _words(author)]
+        if len(name) >= 2 and len(words) <= len(name) + max_extra and all(word in words for word in name):
+            return True
+    return False
+
+
+def drop_top_bylines(lines: list[str], authors: Iterable[str], window: int = 3) -> list[str]:
+    """The author's name alone on one of the first lines (a linked byline under the headline or dek):
+    the author is stored in ``Article.author`` already."""
+    authors = [author for author in authors if author]
+    if not authors:
+        return lines
+    return [line for line in lines[:window] if not is_byline(line, authors)] + lines[window:]
 
 
 # --- the whole pass ------------------------------------------------------------------------------
@@ -580,6 +609,7 @@ class CleanContext:
     link_texts: frozenset[str] = frozenset()  # normalised texts of the page's links
     code_lines: frozenset[str] = frozenset()  # stripped lines of the page's <pre> blocks: never clutter
     story_links: frozenset[str] = frozenset()  # normalised texts of links to the site's other pages
+    authors: tuple[str, ...] = ()  # the page's author names (metadata), to drop a byline line on top
 
 
 def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: bool) -> list[str]:
@@ -587,6 +617,7 @@ def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: boo
     lines = [line for line in lines if not is_residue_line(line) and not any(p.search(line) for p in context.residue)]
     if first:
         lines = drop_title_lines(lines, context.titles)
+        lines = drop_top_bylines(lines, context.authors)
     lines = drop_link_blocks(lines, context.link_texts)
     lines = drop_inline_teasers(lines, context.story_links, context.link_texts)
     lines = drop_menu_runs(lines)

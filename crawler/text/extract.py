@@ -194,7 +194,8 @@ def _main_text(tree: HtmlElement, context: CleanContext, options: ExtractOptions
 
 def _clean_context(meta: PageMeta, options: ExtractOptions) -> CleanContext:
     return CleanContext(titles=meta.headlines, residue=options.residue_patterns, link_texts=meta.link_texts,
-                        code_lines=meta.code_lines, story_links=meta.story_links)
+                        code_lines=meta.code_lines, story_links=meta.story_links,
+                        authors=tuple(name.strip() for name in (meta.author or "").split(";") if name.strip()))
 
 
 def extract_article(html: str | bytes, url: str, options: ExtractOptions | None = None) -> Article | None:
