@@ -57,7 +57,9 @@ CLUTTER = {
         "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved",
         "This copy is for your personal, non-commercial use only.",
     ],
-    "markup_debris": ['[button link="https://outlet.example/send-tip/" type="big"] Send us your story[/button]', "]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments."],
+    "markup_debris": ['[button link="https://outlet.example/send-tip/" type="big"] Send us your story[/button]', "]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments.",
+                      '<div class="ad-slot">', "</p>"],
+    "gallery_control": ["- 1 of 5", "Fullscreen", "- Thumbnails", "- Previous", "Next", "Featured Slide Shows"],
     "site_verification": ["google-site-verification: google037b30823fc02426.html", "yandex-verification: 4f1c2d"],
     "contact_line": ["paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to Al Root at allen.root@dowjones.com",
                      "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "https://www.example-outlet.com/"],
@@ -94,6 +96,8 @@ ARTICLE_SENTENCES = [
     "Strategic signal",
     "The ships, the aircraft, the crews, the radars, the missiles and the tankers all took part.",
     "The minister said comments by Tokyo were not helpful to the talks.",
+    # a title in angle brackets (Korean and Chinese texts mark titles so) is not a stray tag
+    "<The Palace: Tale of a Court Dancer>",
     # a cited document is a reference, not a contact line
     "https://www.mod.example/documents/2024/joint-sea-communique.pdf",
 ]

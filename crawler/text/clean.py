@@ -291,7 +291,8 @@ def is_copyright_footer(line: Line) -> bool:
     return any(word in line.norm for word in _LEGAL_WORDS) and bool(_LEGAL_CUE.search(line.norm))
 
 
-_MARKUP_DEBRIS = _full(r"(\]\]>|<!\[cdata\[|\]\]&gt;|&[a-z]+;|<[^>]{0,80}>|\{\{[^}]*\}\}|\s)+")
+# a stray tag has a lower-case name (case-sensitive: "<The Palace: A Tale>" is a title in angle brackets)
+_MARKUP_DEBRIS = re.compile(r"(\]\]>|(?i:<!\[cdata\[|\]\]&gt;|&[a-z]+;)|</?[a-z][a-z0-9-]*(\s[^>]{0,80})?/?>|\{\{[^}]*\}\}|\s)+")
 _PLACEHOLDER = _full(
     r"(waiting for (the )?response to load|loading( comments| video| content| more)?|please wait"
     r"|javascript (is )?(required|disabled).{0,80}|(please )?enable javascript.{0,80}"
@@ -308,6 +309,19 @@ def is_markup_debris(line: Line) -> bool:
     """"]]>", stray tags and entities, unexpanded shortcodes, "Waiting for response to load…", "Loading..."."""
     return (bool(_MARKUP_DEBRIS.fullmatch(line.raw)) or bool(_PLACEHOLDER.fullmatch(line.norm))
             or bool(_SHORTCODE.fullmatch(line.raw)))
+
+
+_GALLERY = _full(
+    r"\d+ (of|/) \d+|previous|prev|next|close|fullscreen|full screen|exit full ?screen|thumbnails"
+    r"|(featured|recent|related|more) (slide ?shows|galleries|photo galleries)|start slide ?show"
+    r"|replay( gallery| slide ?show)?|view all photos|(next|previous) (slide|photo|image)"
+)
+
+
+def is_gallery_control(line: Line) -> bool:
+    """Buttons of a slideshow widget, one per line: "1 of 5", "Fullscreen", "Thumbnails", "Previous",
+    "Featured Slide Shows"."""
+    return bool(_GALLERY.fullmatch(line.norm))
 
 
 _VERIFICATION = _full(
@@ -385,6 +399,7 @@ RESIDUE_RULES: tuple[tuple[str, int, Callable[[Line], bool]], ...] = (
     ("call_to_action", 60, is_call_to_action),
     ("copyright_footer", 120, is_copyright_footer),
     ("markup_debris", 40, is_markup_debris),
+    ("gallery_control", 4, is_gallery_control),
     ("site_verification", 10, is_site_verification),
     ("contact_line", 40, is_contact_line),
     ("timestamp_line", 12, is_timestamp_line),
