@@ -57,7 +57,9 @@ CLUTTER = {
         "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved",
         "This copy is for your personal, non-commercial use only.",
     ],
-    "markup_debris": ['[button link="https://outlet.example/send-tip/" type="big"] Send us your story[/button]', "]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments."],
+    "markup_debris": ['[button link="https://outlet.example/send-tip/" type="big"] Send us your story[/button]', "]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments.",
+                      '<div class="ad-slot">', "</p>"],
+    "gallery_control": ["- 1 of 5", "Fullscreen", "- Thumbnails", "- Previous", "Next", "Featured Slide Shows"],
     "site_verification": ["google-site-verification: google037b30823fc02426.html", "yandex-verification: 4f1c2d"],
     "contact_line": ["paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to Al Root at allen.root@dowjones.com",
                      "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "https://www.example-outlet.com/"],
@@ -94,6 +96,8 @@ ARTICLE_SENTENCES = [
     "Strategic signal",
     "The ships, the aircraft, the crews, the radars, the missiles and the tankers all took part.",
     "The minister said comments by Tokyo were not helpful to the talks.",
+    # a title in angle brackets (Korean and Chinese texts mark titles so) is not a stray tag
+    "<The Palace: Tale of a Court Dancer>",
     # a cited document is a reference, not a contact line
     "https://www.mod.example/documents/2024/joint-sea-communique.pdf",
 ]
@@ -116,6 +120,33 @@ def test_headline_repeated_on_top_is_dropped_but_not_further_down():
     cleaned = clean_text("\n".join(lines), CleanContext(titles=(f"{title} | Artifex.News",)))
     assert cleaned.splitlines()[0] == "Warsaw: China is staging army drills with Belarus this week."
     assert cleaned.splitlines()[-1] == title
+
+
+def test_a_caption_in_a_title_field_is_not_a_headline_and_the_first_paragraph_stays():
+    caption = ("In this photo taken on Monday, the frigate Admiral Kasatonov leaves the port of Baltiysk for joint "
+               "drills in the Baltic Sea, which the fleet said would last until Friday. (Fleet press service via AP)")
+    story = [caption, "BALTIYSK (AP) - Russian and Chinese warships began joint drills in the Baltic on Monday."]
+    context = CleanContext(titles=("Warships begin Baltic drills", caption))
+    assert clean_text("\n".join(story), context).splitlines() == story
+    # a headline of ordinary length on top still goes
+    assert clean_text("\n".join(["Warships begin Baltic drills", *story]), context).splitlines() == story
+
+
+def test_a_headline_with_a_dash_of_its_own_is_dropped_on_top_though_the_title_adds_the_site():
+    headline = "Navy Drills Near Taiwan Are Over — And Analysts Are Not Reassured"
+    story = ["The ships returned to port on Friday, the fleet said.", "Crews were given two days' leave."]
+    context = CleanContext(titles=(f"{headline} - Fleet Daily", "Fleet Daily"))
+    assert clean_text("\n".join([headline, *story]), context).splitlines() == story
+
+
+def test_the_author_alone_on_a_line_under_the_dek_is_a_byline():
+    dek = "Two navies end a week of drills. What the patrols were for is less clear"
+    story = [dek, "Anna (A.M.) Petrova", "The ships returned to port on Friday, the fleet said.",
+             "Anna Petrova, who sailed with them, counted forty aircraft."]
+    cleaned = clean_text("\n".join(story), CleanContext(authors=("Anna Petrova",)))
+    assert cleaned.splitlines() == [story[0], *story[2:]]
+    # no author known, or a sentence naming the author: kept
+    assert clean_text("\n".join(story), CleanContext()).splitlines() == story
 
 
 def test_related_news_block_of_page_links_is_dropped():

@@ -348,3 +348,23 @@ def test_never_a_date_after_the_fetch(page, feed):
 def test_a_future_page_date_falls_back_to_the_feed_date():
     choice = choose_published(utc(2030, 1, 1), "page markup", utc(2024, 7, 25), FETCHED)
     assert (choice.published, choice.source) == (utc(2024, 7, 25), "feed") and "2030-01-01" in choice.note
+
+
+def _front_page(count: int) -> str:
+    """A front page of teasers whose first one sits alone in its own <article> list (the fast mode
+    takes that one and stops)."""
+    def teaser(n: int) -> str:
+        return (f'<li><article><h2><a href="/news/{n}.html">Patrol ship No. {n} returns from its longest patrol</a>'
+                f'</h2><p>Sailors from patrol ship No. {n} spent {n + 3} days at sea this month, rehearsing convoy '
+                f'escorts, night landings and the rescue of a crew from a burning tanker, the fleet said.</p>'
+                f'<p>Its captain, Oleg Marin, said the crew would rest for a week before the winter exercises.</p>'
+                f'<p>By Anna Petrova</p></article></li>')
+    rest = "".join(teaser(n) for n in range(2, count + 1))
+    return (f"<!doctype html><html><head><title>Fleet Daily</title></head><body><main><section><ol>{teaser(1)}</ol>"
+            f"</section><section><div><ol>{rest}</ol></div></section></main></body></html>")
+
+
+def test_when_the_fast_mode_keeps_a_sliver_of_the_page_the_full_cascade_is_used():
+    article = extract_article(_front_page(20), "http://fleet.example/")
+    assert article is not None
+    assert "patrol ship No. 1 spent 4 days" in article.text and "patrol ship No. 20 spent 23 days" in article.text

@@ -291,7 +291,8 @@ def is_copyright_footer(line: Line) -> bool:
     return any(word in line.norm for word in _LEGAL_WORDS) and bool(_LEGAL_CUE.search(line.norm))
 
 
-_MARKUP_DEBRIS = _full(r"(\]\]>|<!\[cdata\[|\]\]&gt;|&[a-z]+;|<[^>]{0,80}>|\{\{[^}]*\}\}|\s)+")
+# a stray tag has a lower-case name (case-sensitive: "<The Palace: A Tale>" is a title in angle brackets)
+_MARKUP_DEBRIS = re.compile(r"(\]\]>|(?i:<!\[cdata\[|\]\]&gt;|&[a-z]+;)|</?[a-z][a-z0-9-]*(\s[^>]{0,80})?/?>|\{\{[^}]*\}\}|\s)+")
 _PLACEHOLDER = _full(
     r"(waiting for (the )?response to load|loading( comments| video| content| more)?|please wait"
     r"|javascript (is )?(required|disabled).{0,80}|(please )?enable javascript.{0,80}"
@@ -308,6 +309,19 @@ def is_markup_debris(line: Line) -> bool:
     """"]]>", stray tags and entities, unexpanded shortcodes, "Waiting for response to load…", "Loading..."."""
     return (bool(_MARKUP_DEBRIS.fullmatch(line.raw)) or bool(_PLACEHOLDER.fullmatch(line.norm))
             or bool(_SHORTCODE.fullmatch(line.raw)))
+
+
+_GALLERY = _full(
+    r"\d+ (of|/) \d+|previous|prev|next|close|fullscreen|full screen|exit full ?screen|thumbnails"
+    r"|(featured|recent|related|more) (slide ?shows|galleries|photo galleries)|start slide ?show"
+    r"|replay( gallery| slide ?show)?|view all photos|(next|previous) (slide|photo|image)"
+)
+
+
+def is_gallery_control(line: Line) -> bool:
+    """Buttons of a slideshow widget, one per line: "1 of 5", "Fullscreen", "Thumbnails", "Previous",
+    "Featured Slide Shows"."""
+    return bool(_GALLERY.fullmatch(line.norm))
 
 
 _VERIFICATION = _full(
@@ -385,6 +399,7 @@ RESIDUE_RULES: tuple[tuple[str, int, Callable[[Line], bool]], ...] = (
     ("call_to_action", 60, is_call_to_action),
     ("copyright_footer", 120, is_copyright_footer),
     ("markup_debris", 40, is_markup_debris),
+    ("gallery_control", 4, is_gallery_control),
     ("site_verification", 10, is_site_verification),
     ("contact_line", 40, is_contact_line),
     ("timestamp_line", 12, is_timestamp_line),
@@ -541,16 +556,28 @@ def drop_menu_runs(lines: list[str], min_run: int = 10, max_words: int = 4) -> l
     return out
 
 
+MAX_HEADLINE_WORDS = 30
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
+
+
 def _title_variants(titles: Iterable[str | None]) -> set[str]:
-    """Normalised titles plus their parts around site-name separators ("Title | Site")."""
+    """Normalised titles plus their parts around site-name separators ("Title | Site"). A "title" of
+    more than ``MAX_HEADLINE_WORDS`` words is a paragraph some template put in a title field (a photo
+    caption as twitter:title), not a headline: it may be the article's first paragraph, which stays."""
     variants: set[str] = set()
     for title in titles:
-        if not title:
+        if not title or len(_words(title)) > MAX_HEADLINE_WORDS:
             continue
         variants.add(normalise_line(title))
-        for part in re.split(r"\s+[|–—-]\s+|\s+::\s+", title):
+        for part in re.split(_TITLE_SEPARATOR, title):
             if len(_words(part)) >= 3:
                 variants.add(normalise_line(part))
+        # a headline with a dash of its own ("Reviews Are Here — And Not Great - Site"): the title
+        # with everything after one separator cut off, or everything before it
+        for separator in _TITLE_SEPARATOR.finditer(title):
+            for part in (title[: separator.start()], title[separator.end():]):
+                if len(_words(part)) >= 3:
+                    variants.add(normalise_line(part))
     return {v for v in variants if v}
 
 
@@ -561,6 +588,28 @@ def drop_title_lines(lines: list[str], titles: Iterable[str | None], window: int
         return lines
     head = [line for line in lines[:window] if normalise_line(line) not in variants]
     return head + lines[window:]
+
+
+def is_byline(line: str, authors: Iterable[str], max_extra: int = 3) -> bool:
+    """A short line holding every word of an author's name and little else: "Richard (R.J.) Eskow"
+    for "Richard Eskow", "By Anna Petrova"."""
+    if not is_headline_like(line):
+        return False
+    words = [word.casefold() for word in _words(line)]
+    for author in authors:
+        name = [word.casefold() for word in _words(author)]
+        if len(name) >= 2 and len(words) <= len(name) + max_extra and all(word in words for word in name):
+            return True
+    return False
+
+
+def drop_top_bylines(lines: list[str], authors: Iterable[str], window: int = 3) -> list[str]:
+    """The author's name alone on one of the first lines (a linked byline under the headline or dek):
+    the author is stored in ``Article.author`` already."""
+    authors = [author for author in authors if author]
+    if not authors:
+        return lines
+    return [line for line in lines[:window] if not is_byline(line, authors)] + lines[window:]
 
 
 # --- the whole pass ------------------------------------------------------------------------------
@@ -575,6 +624,7 @@ class CleanContext:
     link_texts: frozenset[str] = frozenset()  # normalised texts of the page's links
     code_lines: frozenset[str] = frozenset()  # stripped lines of the page's <pre> blocks: never clutter
     story_links: frozenset[str] = frozenset()  # normalised texts of links to the site's other pages
+    authors: tuple[str, ...] = ()  # the page's author names (metadata), to drop a byline line on top
 
 
 def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: bool) -> list[str]:
@@ -582,6 +632,7 @@ def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: boo
     lines = [line for line in lines if not is_residue_line(line) and not any(p.search(line) for p in context.residue)]
     if first:
         lines = drop_title_lines(lines, context.titles)
+        lines = drop_top_bylines(lines, context.authors)
     lines = drop_link_blocks(lines, context.link_texts)
     lines = drop_inline_teasers(lines, context.story_links, context.link_texts)
     lines = drop_menu_runs(lines)

@@ -39,6 +39,9 @@ MODES: dict[str, dict[str, bool]] = {
 }
 # when the chosen mode yields too little text, the full cascade (with external fallbacks) gets a go
 FALLBACK_MODE = "balanced"
+# ... and also when its text is under this share of the text of the page's <p> elements: the fast
+# mode lost the main text (a front page of teasers), which the cascade's comparison step is made for
+SHORT_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -168,20 +171,31 @@ def _raw_text(tree: HtmlElement, extractor: Extractor) -> str:
     return (document.text or "") if document is not None else ""
 
 
+def paragraph_chars(tree: HtmlElement) -> int:
+    """Characters of text in the page's <p> elements: a cheap gauge of how much text the page holds."""
+    return sum(len(text.strip()) for p in tree.iter("p") for text in p.itertext())
+
+
 def _main_text(tree: HtmlElement, context: CleanContext, options: ExtractOptions) -> tuple[str, str]:
-    """(raw, cleaned) text of the first extractor setting that yields enough cleaned text."""
-    raw = cleaned = ""
-    for extractor in options.extractors:
+    """(raw, cleaned) text of the chosen extractor setting; the fallback setting runs when that text is
+    too short to be an article, or a small share (``SHORT_SHARE``) of the page's paragraph text, and
+    then the longer cleaned text wins."""
+    best = ("", "")
+    for n, extractor in enumerate(options.extractors):
         raw = _raw_text(tree, extractor)
         cleaned = clean_text(raw, context)
-        if len(cleaned) >= options.min_chars:
+        if len(cleaned) > len(best[1]) or not best[1]:
+            best = (raw, cleaned)
+        if n + 1 == len(options.extractors) or (
+                len(cleaned) >= options.min_chars and len(cleaned) >= SHORT_SHARE * paragraph_chars(tree)):
             break
-    return raw, cleaned
+    return best
 
 
 def _clean_context(meta: PageMeta, options: ExtractOptions) -> CleanContext:
     return CleanContext(titles=meta.headlines, residue=options.residue_patterns, link_texts=meta.link_texts,
-                        code_lines=meta.code_lines, story_links=meta.story_links)
+                        code_lines=meta.code_lines, story_links=meta.story_links,
+                        authors=tuple(name.strip() for name in (meta.author or "").split(";") if name.strip()))
 
 
 def extract_article(html: str | bytes, url: str, options: ExtractOptions | None = None) -> Article | None:
