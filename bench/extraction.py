@@ -53,7 +53,6 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 from lxml import etree, html as lxml_html  # noqa: E402
 
-from crawler.text.boilerplate import line_keys  # noqa: E402
 from crawler.text.clean import normalise_line  # noqa: E402
 from crawler.text.extract import MODES, ExtractOptions, extract_article, parse_html  # noqa: E402
 from crawler.text.metadata import link_texts  # noqa: E402

@@ -95,6 +95,31 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
+def redis_server():
+    """A client of the test Redis (skipped, or failed when required, if it is not there)."""
+    import redis
+
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        server.ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis not reachable at {REDIS_URL}: {exc}")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def redis_prefix(redis_server):
+    """A Redis key prefix of this test's own (tests run beside others on one Redis); its keys are removed
+    afterwards."""
+    name = f"dwtest-{uuid.uuid4().hex[:10]}"
+    yield name
+    keys = list(redis_server.scan_iter(match=f"{name}:*", count=1000))
+    if keys:
+        redis_server.delete(*keys)
+
+
+@pytest.fixture
 def engine(db_url):
     engine = make_engine(db_url)
     init_db(engine)

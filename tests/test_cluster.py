@@ -9,42 +9,18 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crawler.demo.generated import write_config, write_web
 from crawler.demo.server import DemoServer
 from scheduler.seeding import seed
 from storage.db import init_db, make_engine, session_scope
 from storage.models import Article, CrawlRun
-from tests.conftest import REDIS_URL, ROOT, run_drillwatch, service_missing
+from tests.conftest import REDIS_URL, ROOT, run_drillwatch
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
-
-
-@pytest.fixture
-def redis_server():
-    import redis
-
-    server = redis.Redis.from_url(REDIS_URL)
-    try:
-        server.ping()
-    except redis.RedisError as exc:
-        service_missing(f"Redis not reachable at {REDIS_URL}: {exc}")
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def prefix(redis_server):
-    """A key prefix of this test's own; its keys are removed afterwards."""
-    name = f"dwtest-{uuid.uuid4().hex[:10]}"
-    yield name
-    keys = list(redis_server.scan_iter(match=f"{name}:*", count=1000))
-    if keys:
-        redis_server.delete(*keys)
 
 
 class Web:
@@ -102,9 +78,9 @@ def worker_runs(db: str) -> list:
         engine.dispose()
 
 
-def test_two_workers_store_every_article_once(pg_url, prefix, web_factory):
+def test_two_workers_store_every_article_once(pg_url, redis_prefix, web_factory):
     web = web_factory(outlets=3, pages=90)
-    env = cluster_env(pg_url, web, prefix)
+    env = cluster_env(pg_url, web, redis_prefix)
     init_db(make_engine(pg_url))
     # both workers up and waiting (their runs opened) before the queue is seeded: both get a share
     workers = [start_worker(env, "--idle-exit", "8") for _ in range(2)]
@@ -112,7 +88,7 @@ def test_two_workers_store_every_article_once(pg_url, prefix, web_factory):
     while len(worker_runs(pg_url)) < 6:
         assert all(w.poll() is None for w in workers) and time.monotonic() < deadline, worker_runs(pg_url)
         time.sleep(0.2)
-    seeded = seed(None, config=str(web.config), db=pg_url, redis_url=REDIS_URL, prefix=prefix)
+    seeded = seed(None, config=str(web.config), db=pg_url, redis_url=REDIS_URL, prefix=redis_prefix)
     assert [r["status"] for r in seeded] == ["ok"] * 3
     outputs = [json.loads(finish(w)[0]) for w in workers]
 
@@ -132,10 +108,10 @@ def test_two_workers_store_every_article_once(pg_url, prefix, web_factory):
         {r.worker for r in runs if r.trigger == "worker"}
 
 
-def test_a_worker_killed_mid_crawl_loses_no_request(pg_url, prefix, web_factory, redis_server):
+def test_a_worker_killed_mid_crawl_loses_no_request(pg_url, redis_prefix, web_factory, redis_server):
     # slow enough per page that a kill lands while requests are in flight
     web = web_factory(outlets=2, pages=120, settings="  concurrent_per_domain: 4\n  download_delay: 0.05\n")
-    env = cluster_env(pg_url, web, prefix)
+    env = cluster_env(pg_url, web, redis_prefix)
     run_drillwatch("crawl", "--queue", db=pg_url, env=env)
 
     victim = start_worker(env)
@@ -147,14 +123,14 @@ def test_a_worker_killed_mid_crawl_loses_no_request(pg_url, prefix, web_factory,
         time.sleep(0.1)
     os.kill(victim.pid, signal.SIGKILL)
     victim.communicate()
-    in_flight = sum(redis_server.hlen(k) for k in redis_server.scan_iter(match=f"{prefix}:*:inflight:*"))
+    in_flight = sum(redis_server.hlen(k) for k in redis_server.scan_iter(match=f"{redis_prefix}:*:inflight:*"))
     assert in_flight > 0, "the kill should have caught requests in flight"
     assert len(stored(pg_url)) < len(web.urls)
 
     finish(start_worker(env, "--idle-exit", "5"))
     urls = stored(pg_url)
     assert sorted(urls) == sorted(web.urls)
-    assert not list(redis_server.scan_iter(match=f"{prefix}:*:inflight:*"))
+    assert not list(redis_server.scan_iter(match=f"{redis_prefix}:*:inflight:*"))
     engine = make_engine(pg_url)
     with session_scope(engine) as session:
         victim_runs = session.scalars(select(CrawlRun).where(CrawlRun.pid == victim.pid)).all()
@@ -164,9 +140,9 @@ def test_a_worker_killed_mid_crawl_loses_no_request(pg_url, prefix, web_factory,
     assert victim_runs and all(r.status == "killed" and r.finished_at for r in victim_runs)
 
 
-def test_status_shows_queues_and_live_workers(pg_url, prefix, web_factory):
+def test_status_shows_queues_and_live_workers(pg_url, redis_prefix, web_factory):
     web = web_factory(outlets=2, pages=4)
-    env = cluster_env(pg_url, web, prefix)
+    env = cluster_env(pg_url, web, redis_prefix)
     run_drillwatch("crawl", "--queue", db=pg_url, env=env)
     state = json.loads(run_drillwatch("status", "--json", db=pg_url, env=env).stdout)
     assert [(q["outlet"], q["seeds"]) for q in state["queues"]] == [("wire0", 1), ("wire1", 1)]
@@ -198,12 +174,12 @@ def test_without_redis_the_queue_commands_say_what_is_missing(sqlite_url, tmp_pa
     assert proc.returncode != 0 and "no Redis URL" in proc.stderr
 
 
-def test_a_worker_stopped_with_sigterm_leaves_nothing_in_flight(pg_url, prefix, web_factory, redis_server):
+def test_a_worker_stopped_with_sigterm_leaves_nothing_in_flight(pg_url, redis_prefix, web_factory, redis_server):
     """SIGTERM: Scrapy finishes the pages in progress, nothing stays marked in flight waiting for a heartbeat
     to expire, the worker leaves the live list, and another worker finishes the crawl."""
     # slow enough that fetching cannot run far ahead of storing on a loaded machine (~30 s to fetch all)
     web = web_factory(outlets=2, pages=120, settings="  concurrent_per_domain: 1\n  download_delay: 0.5\n")
-    env = cluster_env(pg_url, web, prefix)
+    env = cluster_env(pg_url, web, redis_prefix)
     run_drillwatch("crawl", "--queue", db=pg_url, env=env)
     worker = start_worker(env)
     init_db(make_engine(pg_url))
@@ -213,8 +189,8 @@ def test_a_worker_stopped_with_sigterm_leaves_nothing_in_flight(pg_url, prefix, 
         time.sleep(0.1)
     worker.send_signal(signal.SIGTERM)
     finish(worker, timeout=60)
-    assert not list(redis_server.scan_iter(match=f"{prefix}:*:inflight:*"))  # nothing waits for a heartbeat
-    assert not list(redis_server.scan_iter(match=f"{prefix}:worker:*"))
+    assert not list(redis_server.scan_iter(match=f"{redis_prefix}:*:inflight:*"))  # nothing waits for a heartbeat
+    assert not list(redis_server.scan_iter(match=f"{redis_prefix}:worker:*"))
     assert len(stored(pg_url)) < len(web.urls)
 
     finish(start_worker(env, "--idle-exit", "3"))

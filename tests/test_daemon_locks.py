@@ -13,9 +13,8 @@ import pytest
 import yaml
 from sqlalchemy import text
 
-from storage.db import make_engine, session_scope
-from storage.models import CrawlRun
-from tests.conftest import REDIS_URL, ROOT, run_drillwatch, service_missing
+from storage.db import make_engine
+from tests.conftest import REDIS_URL, ROOT, run_drillwatch
 from tests.test_daemon import DaemonProcess, start_daemon  # noqa: F401 - the fixture
 from tests.test_jobs import demo_config
 
@@ -91,23 +90,6 @@ def test_processes_started_together_on_a_new_database_migrate_once(db_url):
 
 
 # --- the cluster leader -----------------------------------------------------------------------------
-
-@pytest.fixture
-def redis_prefix():
-    import redis
-
-    server = redis.Redis.from_url(REDIS_URL)
-    try:
-        server.ping()
-    except redis.RedisError as exc:
-        service_missing(f"Redis not reachable at {REDIS_URL}: {exc}")
-    prefix = f"dwtest-{uuid.uuid4().hex[:10]}"
-    yield prefix
-    keys = list(server.scan_iter(match=f"{prefix}:*"))
-    if keys:
-        server.delete(*keys)
-    server.close()
-
 
 def leader_config(directory, lease: str = "3s"):
     config = demo_config(directory, ["socialrepost"], interval="2s")
