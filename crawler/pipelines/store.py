@@ -43,7 +43,7 @@ class StorePipeline(DatabaseStage):
         self.num_perm = crawler.settings.getint("DRILLWATCH_NUM_PERM", 128)
         self.shingle_words = crawler.settings.getint("DRILLWATCH_SHINGLE_WORDS", 4)
         self.batch = Batch(self.engine, self.store, crawler.settings.getint("DRILLWATCH_STORE_BATCH", 50),
-                           crawler.settings.getfloat("DRILLWATCH_STORE_DELAY", 0.2))
+                           crawler.settings.getfloat("DRILLWATCH_STORE_DELAY", 0.2), in_thread=True)
 
     @cached_property
     def options(self) -> StoreOptions:
@@ -58,7 +58,7 @@ class StorePipeline(DatabaseStage):
         return result
 
     def close_spider(self, spider=None) -> None:
-        self.batch.flush()
+        self.batch.close()
         super().close_spider(spider)
 
     async def process_item(self, item: PageItem, spider=None) -> PageItem:
