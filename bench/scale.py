@@ -106,7 +106,7 @@ def watch(procs: list[subprocess.Popen], db: str) -> float:
 
 def child(mode: str, config: str, db: str) -> None:
     """Runs in a fresh process: one in-process crawl of every outlet (raw: no pipelines); prints JSON."""
-    from crawler.run import crawl
+    from crawler.run import RunsNotRecorded, crawl
     from storage.db import init_db, make_engine
     init_db(make_engine(db))
     overrides = {"LOG_LEVEL": "ERROR"}
@@ -114,7 +114,11 @@ def child(mode: str, config: str, db: str) -> None:
         overrides.update(ITEM_PIPELINES={}, DOWNLOADER_MIDDLEWARES={},
                          EXTENSIONS={"scrapy.extensions.closespider.CloseSpider": 200, "crawler.extensions.RunRecorder": None})
     pages = []
-    crawl(None, config=config, db=db, log_level="ERROR", overrides=overrides, observe=pages.append)
+    try:
+        crawl(None, config=config, db=db, log_level="ERROR", overrides=overrides, observe=pages.append)
+    except RunsNotRecorded:
+        if mode != "raw":  # raw Scrapy has no run recorder, by design
+            raise
     print(json.dumps({"responses": sum(c.stats.get_value("downloader/response_count", 0) for c in pages)}))
 
 

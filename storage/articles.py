@@ -18,12 +18,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Callable, Iterable, Protocol
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.dedup import LshIndex, band_keys, decode, find_copy, lead_sketch, shingle_count
+from storage.dedup import LshIndex, band_keys, decode, find_copy, lead_keys, lead_sketch, shingle_count
 from storage.locks import store_locks
 from storage.models import Article, ArticleVersion, SeenUrl, Story, utcnow
 from storage.monitor import RevisitSchedule, next_visit, schedule_article
@@ -117,10 +117,26 @@ _SAME_TEXT = select(ARTICLES.c.id, ARTICLES.c.story_id).where(
     ARTICLES.c.content_hash == bindparam("hash"), ARTICLES.c.story_id.is_not(None)).limit(50)
 
 
+# What a store needs to know first, in one round trip: the article already stored under one of its URLs
+# (canonical first), and the first stored article with the same text (an exact copy) and its story.
+# The inner LIMIT keeps min() from becoming a walk of the primary key (as ORDER BY would).
+_FIRST_SAME = select(func.min(_SAME_TEXT.subquery().c.id)).scalar_subquery()
+_LOOKUP = select(func.coalesce(_BY_CANONICAL.scalar_subquery(),
+                               _BY_SEEN.scalar_subquery()).label("article_id"),
+                 _FIRST_SAME.label("copy_id"),
+                 select(ARTICLES.c.story_id).where(ARTICLES.c.id == _FIRST_SAME).scalar_subquery().label("copy_story"))
+
+
 def find_article_id(session: Session, *urls: str) -> int | None:
     """By canonical URL first, then by any URL we fetched it under."""
     urls = [u for u in urls if u]
     return session.scalar(_BY_CANONICAL, {"urls": urls}) or session.scalar(_BY_SEEN, {"urls": urls})
+
+
+def _lookup(session: Session, urls: list[str], content_hash: str) -> tuple[int | None, tuple[int, int] | None]:
+    """(article stored under one of these URLs, (id, story) of the first exact copy of the text)."""
+    row = session.execute(_LOOKUP, {"urls": [u for u in urls if u], "hash": content_hash}).one()
+    return row.article_id, ((row.copy_id, row.copy_story) if row.copy_id is not None else None)
 
 
 @lru_cache(maxsize=8)
@@ -159,10 +175,13 @@ def seen_among(session: Session, urls: Iterable[str], chunk: int = 500) -> set[s
 # --- storing --------------------------------------------------------------------------------------
 
 def store_article(session: Session, data: ArticleData, options: StoreOptions = DEFAULT_OPTIONS) -> StoreResult:
-    store_locks(session, lock_names(data, options))  # another process storing a copy right now: wait for it
-    article_id = find_article_id(session, data.canonical_url, data.url, data.final_url)
+    sketch = lead = None
+    if options.index is not None and data.minhash:
+        sketch, lead = decode(data.minhash), lead_sketch(data.text)
+    store_locks(session, lock_names(data, options, sketch, lead))  # another process storing a copy now: wait
+    article_id, exact = _lookup(session, [data.canonical_url, data.url, data.final_url], data.content_hash)
     if article_id is None:
-        return _insert(session, data, options)
+        return _insert(session, data, options, exact, sketch, lead)
     article = session.get(Article, article_id)
     remember_urls(session, data.outlet, article.id, data.url, data.final_url)
     article.last_fetched_at = data.fetched_at
@@ -172,25 +191,28 @@ def store_article(session: Session, data: ArticleData, options: StoreOptions = D
     return result
 
 
-def lock_names(data: ArticleData, options: StoreOptions) -> list[str]:
+def lock_names(data: ArticleData, options: StoreOptions, sketch=None, lead=None) -> list[str]:
     """What two copies of one story (or two fetches of one article) would share: their URLs, their text
-    fingerprint, and (near copies) at least one LSH band key. Held until the transaction commits."""
+    fingerprint, and (near copies) at least one LSH band key, of the text or of its lead (a copy cut
+    short shares only the lead's). Held until the transaction commits."""
     names = [f"url:{u}" for u in (data.canonical_url, data.url, data.final_url) if u]
     names.append(f"text:{data.content_hash}")
     if options.index is not None and data.minhash and hasattr(options.index, "bands"):
-        names += [f"band:{band}:{key}" for band, key in
-                  band_keys(decode(data.minhash), options.index.bands, options.index.rows)]
+        keys = band_keys(sketch if sketch is not None else decode(data.minhash), options.index.bands, options.index.rows)
+        if lead is not None:
+            keys += lead_keys(lead)
+        names += [f"band:{band}:{key}" for band, key in keys]
     return names
 
 
-def _insert(session: Session, data: ArticleData, options: StoreOptions) -> StoreResult:
+def _insert(session: Session, data: ArticleData, options: StoreOptions, exact: tuple[int, int] | None,
+            sketch, lead) -> StoreResult:
     """The story is settled first (the copy lookups need only the text's fingerprint and signature), so
     the article row goes in once, with its story."""
-    copy_of, similarity, sketch, lead = _exact_copy(session, data.content_hash), None, None, None
+    copy_of, similarity = exact, None
     if copy_of is not None:  # same signature as the twin: the index already answers for both
-        similarity = 1.0
-    elif options.index is not None and data.minhash:
-        sketch, lead = decode(data.minhash), lead_sketch(data.text)
+        similarity, sketch = 1.0, None
+    elif sketch is not None:
         near = find_copy(session, options.index, sketch, size=shingle_count(data.text), lead=lead)
         if near is not None and near.story_id is not None:
             copy_of, similarity = (near.article_id, near.story_id), round(near.similarity, 4)
@@ -226,11 +248,6 @@ _NEW_ARTICLE, _NEW_STORY, _NEW_VERSION = insert(ARTICLES), insert(STORIES), inse
 
 
 # --- stories --------------------------------------------------------------------------------------
-
-def _exact_copy(session: Session, content_hash: str) -> tuple[int, int] | None:
-    """(id, story id) of the first stored article with the same fingerprint."""
-    return min(session.execute(_SAME_TEXT, {"hash": content_hash}).all(), default=None)
-
 
 _ORIGIN = (select(STORIES.c.first_seen_at, ARTICLES.c.published_at, ARTICLES.c.first_fetched_at, ARTICLES.c.id)
            .select_from(STORIES.outerjoin(ARTICLES, ARTICLES.c.id == STORIES.c.origin_article_id))

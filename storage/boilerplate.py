@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,9 +25,20 @@ def _count_upsert(dialect_name: str):
 def count_lines(session: Session, outlet: str, keys: Iterable[str]) -> None:
     """Add one page to the count of every line key it carries (an upsert, so concurrent crawls add up;
     keys in sorted order, so two crawls never lock each other's rows in opposite orders)."""
-    rows = [{"outlet": outlet, "line_key": key, "pages": 1} for key in sorted(set(keys))]
-    if rows:
-        session.execute(_count_upsert(session.get_bind().dialect.name), rows)
+    keys = sorted(set(keys))
+    if not keys:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_COUNT_PG, {"outlet": outlet, "keys": keys})
+    else:  # SQLite runs an executemany in-process: nothing to save
+        session.execute(_count_upsert("sqlite"), [{"outlet": outlet, "line_key": key, "pages": 1} for key in keys])
+
+
+# PostgreSQL: every line of a page in one statement (an array), not one executed row per line; the array
+# keeps the sorted order, so concurrent crawls still lock rows in one order.
+_COUNT_PG = text("INSERT INTO boilerplate_lines (outlet, line_key, pages) "
+                 "SELECT :outlet, k, 1 FROM unnest(CAST(:keys AS varchar[])) WITH ORDINALITY AS t(k, n) ORDER BY n "
+                 "ON CONFLICT (outlet, line_key) DO UPDATE SET pages = boilerplate_lines.pages + 1")
 
 
 def template_keys(session: Session, outlet: str, min_pages: int) -> set[str]:

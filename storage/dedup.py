@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Protocol
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from storage.models import Article, LshBucket
@@ -80,23 +81,36 @@ LEAD_PERM = 32
 def lead_sketch(text: str) -> MinHash | None:
     """MinHash of the 4-word shingles of the text's first LEAD_WORDS words (casefolded), None for a
     text shorter than that: a short text is matched by its whole signature alone."""
-    from datasketch import MinHash
-
     tokens = _WORD.findall((text or "").casefold())[:LEAD_WORDS]
     if len(tokens) < LEAD_WORDS:
         return None
-    sketch = MinHash(num_perm=LEAD_PERM, seed=7)
+    sketch = _lead_template().copy()
     sketch.update_batch([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)])
     return sketch
+
+
+@lru_cache(maxsize=1)
+def _lead_template() -> MinHash:
+    from datasketch import MinHash
+
+    return MinHash(num_perm=LEAD_PERM, seed=7)  # drawing the permutations costs more than the sketch: once
+
+
+def lead_keys(lead: MinHash) -> list[tuple[int, int]]:
+    """(band, key) of a lead sketch, at band numbers from LEAD_BAND on (as stored in lsh_buckets)."""
+    return [(LEAD_BAND + band, key) for band, key in band_keys(lead, LEAD_PERM // 4, 4)]
 
 
 class LshIndex(Protocol):
     threshold: float
 
-    def candidates(self, session: Session, sketch: MinHash) -> set[int]: ...
-    def lead_candidates(self, session: Session, lead: MinHash) -> set[int]: ...
+    def candidates(self, session: Session, sketch: MinHash, lead: MinHash | None = None) -> set[int]: ...
     def add(self, session: Session, article_id: int, sketch: MinHash, lead: MinHash | None = None) -> None: ...
     def remove(self, session: Session, article_id: int) -> None: ...
+
+
+_ADD_PG = sql_text("INSERT INTO lsh_buckets (band, key, article_id) "
+               "SELECT unnest(CAST(:bands AS integer[])), unnest(CAST(:keys AS bigint[])), :id")
 
 
 class SqlLshIndex:
@@ -112,25 +126,25 @@ class SqlLshIndex:
         self.lookup = select(BUCKETS.c.article_id).where(or_(*terms)).distinct().limit(MAX_CANDIDATES)
 
         # leads: 8 bands of 4 rows over a 32-permutation sketch (a lead shared at ~0.6 Jaccard is a candidate)
+        # with a lead: the text's and the lead's bands in one query (one round trip, not two)
         lead_terms = [and_(BUCKETS.c.band == LEAD_BAND + band, BUCKETS.c.key == bindparam(f"l{band}"))
                       for band in range(LEAD_PERM // 4)]
-        self.lead_lookup = select(BUCKETS.c.article_id).where(or_(*lead_terms)).distinct().limit(MAX_CANDIDATES)
+        self.lookup_with_lead = select(BUCKETS.c.article_id).where(or_(*terms, *lead_terms)).distinct().limit(MAX_CANDIDATES)
 
-    def candidates(self, session: Session, sketch: MinHash) -> set[int]:
+    def candidates(self, session: Session, sketch: MinHash, lead: MinHash | None = None) -> set[int]:
         keys = {f"k{band}": key for band, key in band_keys(sketch, self.bands, self.rows)}
-        return set(session.scalars(self.lookup, keys))
-
-    def lead_candidates(self, session: Session, lead: MinHash) -> set[int]:
-        keys = {f"l{band}": key for band, key in band_keys(lead, LEAD_PERM // 4, 4)}
-        return set(session.scalars(self.lead_lookup, keys))
+        if lead is None:
+            return set(session.scalars(self.lookup, keys))
+        keys.update((f"l{band - LEAD_BAND}", key) for band, key in lead_keys(lead))
+        return set(session.scalars(self.lookup_with_lead, keys))
 
     def add(self, session: Session, article_id: int, sketch: MinHash, lead: MinHash | None = None) -> None:
-        rows = [{"band": band, "key": key, "article_id": article_id}
-                for band, key in band_keys(sketch, self.bands, self.rows)]
-        if lead is not None:
-            rows += [{"band": LEAD_BAND + band, "key": key, "article_id": article_id}
-                     for band, key in band_keys(lead, LEAD_PERM // 4, 4)]
-        session.execute(insert(BUCKETS), rows)
+        keys = band_keys(sketch, self.bands, self.rows) + (lead_keys(lead) if lead is not None else [])
+        if session.get_bind().dialect.name == "postgresql":
+            # one statement for every band (PostgreSQL arrays), not one executed row per band
+            session.execute(_ADD_PG, {"bands": [b for b, _ in keys], "keys": [k for _, k in keys], "id": article_id})
+        else:
+            session.execute(insert(BUCKETS), [{"band": band, "key": key, "article_id": article_id} for band, key in keys])
 
     def remove(self, session: Session, article_id: int) -> None:
         session.execute(delete(LshBucket).where(LshBucket.article_id == article_id))
@@ -149,11 +163,8 @@ class RedisLshIndex:
         self.lsh = MinHashLSH(num_perm=num_perm, params=(self.bands, self.rows), storage_config={
             "type": "redis", "basename": basename.encode("utf-8"), "redis": parse_url(url)})
 
-    def candidates(self, session: Session, sketch: MinHash) -> set[int]:
-        return set(self.lsh.query(sketch))
-
-    def lead_candidates(self, session: Session, lead: MinHash) -> set[int]:
-        return set()  # leads are indexed by the SQL backend only
+    def candidates(self, session: Session, sketch: MinHash, lead: MinHash | None = None) -> set[int]:
+        return set(self.lsh.query(sketch))  # leads are indexed by the SQL backend only
 
     def add(self, session: Session, article_id: int, sketch: MinHash, lead: MinHash | None = None) -> None:
         self.remove(session, article_id)
@@ -219,9 +230,7 @@ def find_copy(session: Session, index: LshIndex, sketch: MinHash, exclude: Itera
     given the new text's shingle count, the one that holds it or that it holds (estimated containment
     >= CONTAINED, the shorter text >= MIN_CONTAINED shingles): a copy cut short is still the story.
     Candidates come from the text's buckets and, given its lead sketch, from the lead's."""
-    ids = index.candidates(session, sketch)
-    if lead is not None and size is not None:
-        ids |= index.lead_candidates(session, lead)
+    ids = index.candidates(session, sketch, lead if size is not None else None)
     ids -= set(exclude)
     if not ids:
         return None

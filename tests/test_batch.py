@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,8 +28,9 @@ def submit_all(batch: Batch, values: list) -> list:
     return asyncio.run(run())
 
 
-def test_a_batch_stores_every_item_and_a_bad_one_fails_alone(engine):
-    batch = Batch(engine, store_article, size=10, delay=0.05)
+@pytest.mark.parametrize("in_thread", [False, True], ids=["inline", "store thread"])
+def test_a_batch_stores_every_item_and_a_bad_one_fails_alone(engine, in_thread):
+    batch = Batch(engine, store_article, size=10, delay=0.05, in_thread=in_thread)
     values = [article(1), article(2), article(3, canonical=None), article(4), article(5)]
     results = submit_all(batch, values)
 
@@ -45,3 +48,24 @@ def test_items_wait_for_a_full_batch_or_the_delay(engine):
     quick = Batch(engine, store_article, size=100, delay=0.05)
     [result] = submit_all(quick, [article(3)])  # alone, it goes after the delay
     assert result.status == "new" and result.article_id not in {r.article_id for r in results}
+
+
+def test_the_loop_goes_on_while_a_batch_is_stored(engine):
+    """With a store thread, a batch waiting on the database does not stop the crawl's event loop: here
+    the store waits for something only the loop can do (with the batch stored inline, it never happens)."""
+    loop_ran = threading.Event()
+
+    def slow_store(session, value):
+        assert loop_ran.wait(5), "the event loop stood still while the batch was stored"
+        return store_article(session, value)
+
+    batch = Batch(engine, slow_store, size=1, delay=0.05, in_thread=True)
+
+    async def run():
+        stored = asyncio.ensure_future(batch.submit(article(1)))
+        await asyncio.sleep(0)      # the batch is full: it went to the store thread
+        loop_ran.set()              # the loop is free to do other work meanwhile
+        return await stored
+
+    assert asyncio.run(run()).status == "new"
+    batch.close()

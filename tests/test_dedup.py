@@ -153,11 +153,8 @@ class EveryArticle:
     """A brute-force index (every stored article is a candidate): shows that candidates must be confirmed."""
     threshold = 0.5
 
-    def candidates(self, session, sketch):
+    def candidates(self, session, sketch, lead=None):
         return set(session.scalars(select(Article.id)))
-
-    def lead_candidates(self, session, lead):
-        return set()
 
     def add(self, session, article_id, sketch, lead=None):
         pass

@@ -51,6 +51,19 @@ def store_together(engine, first: ArticleData, second: ArticleData, options: Sto
     return results["a"], results["b"]
 
 
+def long_report() -> str:
+    """A long report of our own making: 600 words, so a copy cut to its first 130 shares few shingles."""
+    import random
+    rng = random.Random(12)
+    words = ("navy destroyer patrol strait ministry exercise convoy frigate drill officials week harbour "
+             "signal fleet escort radar coast command units joint western pacific vessels crews talks").split()
+    return TEXT + " " + " ".join(rng.choice(words) for _ in range(560)) + "."
+
+
+LONG = long_report()
+CUT_SHORT = " ".join(LONG.split()[:130])  # a "Read more" copy: the same lead, a fifth of the text
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("second_text", [TEXT, EDITED], ids=["exact copy", "near copy"])
 def test_copies_stored_at_once_make_one_story(pg_url, second_text):
@@ -68,6 +81,25 @@ def test_copies_stored_at_once_make_one_story(pg_url, second_text):
     assert (a.status, b.status) == ("new", "new")
     assert b.story_id == a.story_id and b.copy_of == a.article_id
     assert stories == 1 and copies == 2
+
+
+@pytest.mark.postgres
+def test_a_copy_cut_short_stored_at_once_joins_the_story(pg_url):
+    """The cut copy shares the full text's lead buckets, not its text buckets: the lead's band keys
+    must be locked too, or the two stores pass each other and start two stories."""
+    from storage.dedup import band_keys, decode, lead_sketch
+    sketch = SqlLshIndex(0.5, 128)
+    full, cut = copy("wire-a", "http://a.example/long", LONG), copy("wire-b", "http://b.example/short", CUT_SHORT)
+    assert not set(band_keys(decode(full.minhash), sketch.bands, sketch.rows)) & \
+        set(band_keys(decode(cut.minhash), sketch.bands, sketch.rows))  # only the lead can bring them together
+    assert band_keys(lead_sketch(LONG), 8, 4) == band_keys(lead_sketch(CUT_SHORT), 8, 4)
+    engine = make_engine(pg_url)
+    init_db(engine)
+    a, b = store_together(engine, full, cut, StoreOptions(index=sketch))
+    with session_scope(engine) as session:
+        stories = session.scalar(select(func.count()).select_from(Story))
+    engine.dispose()
+    assert b.story_id == a.story_id and b.copy_of == a.article_id and stories == 1
 
 
 @pytest.mark.postgres

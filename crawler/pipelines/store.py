@@ -36,14 +36,18 @@ def store_options(settings) -> StoreOptions:
 
 class StorePipeline(DatabaseStage):
     """Items are stored in batches (crawler.pipelines.batch): one transaction per up to
-    DRILLWATCH_STORE_BATCH items or DRILLWATCH_STORE_DELAY seconds, whichever comes first."""
+    DRILLWATCH_STORE_BATCH items or DRILLWATCH_STORE_DELAY seconds, whichever comes first; on
+    PostgreSQL on a store thread of their own."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.num_perm = crawler.settings.getint("DRILLWATCH_NUM_PERM", 128)
         self.shingle_words = crawler.settings.getint("DRILLWATCH_SHINGLE_WORDS", 4)
         self.batch = Batch(self.engine, self.store, crawler.settings.getint("DRILLWATCH_STORE_BATCH", 50),
-                           crawler.settings.getfloat("DRILLWATCH_STORE_DELAY", 0.2))
+                           crawler.settings.getfloat("DRILLWATCH_STORE_DELAY", 0.2),
+                           # a server database: batches wait on round trips, which a store thread overlaps
+                           # with fetching; SQLite works in-process, where a thread only contends for the GIL
+                           in_thread=self.engine.dialect.name != "sqlite")
 
     @cached_property
     def options(self) -> StoreOptions:
@@ -58,7 +62,7 @@ class StorePipeline(DatabaseStage):
         return result
 
     def close_spider(self, spider=None) -> None:
-        self.batch.flush()
+        self.batch.close()
         super().close_spider(spider)
 
     async def process_item(self, item: PageItem, spider=None) -> PageItem:
