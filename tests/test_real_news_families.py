@@ -356,3 +356,14 @@ def test_a_patrol_year_in_a_series_article_is_not_an_edition_of_the_series(gazet
     text = ("China and Russia opened the Joint Sea-2021 drills on Thursday. "
             "In 2019 the two air forces flew their first joint air patrol, and more drills followed.")
     assert "joint-sea-2019" not in keys(text, date(2021, 10, 15), gazetteer)
+
+
+# --- second round: rules narrowed to what the text supports -------------------------------------
+
+@pytest.mark.parametrize("history, not_an_edition", [
+    ("In 2016, the two navies held a submarine rescue drill in the Baltic Sea.", "joint-sea-2016"),
+    ("In 2014, Chinese and Russian troops held an anti-terror drill in Xinjiang.", "joint-sea-2014"),
+])
+def test_a_history_year_with_a_place_far_from_the_edition_is_another_event(gazetteer, history, not_an_edition):
+    text = "China and Russia began the Joint Sea-2017 drill in the Baltic Sea on Tuesday. " + history
+    assert keys(text, date(2017, 7, 25), gazetteer) == {"joint-sea-2017-i"}

@@ -14,11 +14,13 @@ Three routes, one Mention per (sentence, exercise):
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 
 from config.fastregex import FastRegex
+from config.load import load_places
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
 from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analyse_sentence,
                                     article_pair_context, find_countries)
@@ -973,8 +975,39 @@ def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Menti
             of_year = [i for i in editions if i.year == year]
             if len(of_year) > 1 or not _YEAR_WORD.search(text):
                 of_year = [i for i in of_year if places & set(i.places)]
+            # a place written far from the edition's is another event of that year ("a missile-defence drill in Moscow")
+            of_year = [i for i in of_year if not places or any(near(p, q) for p in places for q in i.places)]
             out += [make_mention(view, article, Found.of(i, "named", 0.6)) for i in of_year]
     return out
+
+
+NEAR_KM = 800  # two points this close are one event's area (a port and its sea)
+NEAR_REGION_KM = 2500  # a region or an ocean is large: "off Russia's Far East" holds Vladivostok
+
+
+@functools.lru_cache(maxsize=1)
+def _coordinates() -> dict:
+    return load_places().places
+
+
+@functools.lru_cache(maxsize=4096)
+def near(a: str, b: str) -> bool:
+    """Places that can be one event's: the same, close, or one of them a region or ocean around the
+    other; a place without coordinates is never a conflict."""
+    if a == b:
+        return True
+    table = _coordinates()
+    p, q = table.get(a), table.get(b)
+    if p is None or q is None:
+        return True
+    large = {"region", "ocean"} & {p.kind, q.kind}
+    return _km(p.latitude, p.longitude, q.latitude, q.longitude) <= (NEAR_REGION_KM if large else NEAR_KM)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
 
 
 def _since(text: str, start: int, end: int) -> bool:
