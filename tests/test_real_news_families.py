@@ -367,3 +367,17 @@ def test_a_patrol_year_in_a_series_article_is_not_an_edition_of_the_series(gazet
 def test_a_history_year_with_a_place_far_from_the_edition_is_another_event(gazetteer, history, not_an_edition):
     text = "China and Russia began the Joint Sea-2017 drill in the Baltic Sea on Tuesday. " + history
     assert keys(text, date(2017, 7, 25), gazetteer) == {"joint-sea-2017-i"}
+
+
+def test_a_name_defined_by_its_apposition_is_discovered(gazetteer):
+    text = ("For Cape Wind III, the naval exercise between South Africa, Russia and China, two frigates sailed from "
+            "Durban on Friday. Admiral Petrov, the spokesman for the drill, said it would last a week.")
+    assert keys(text, date(2026, 2, 20), gazetteer) == {"cape-wind-iii-2026"}
+
+
+def test_another_edition_of_a_name_the_article_introduced_is_that_exercise(gazetteer):
+    text = ("Chinese, Russian and South African warships began the exercise “Cape Wind II” off Durban on Friday. "
+            "Brazil, which joined Cape Wind I in 2022, stayed away this time. "
+            "The first ‘Cape Wind’ deployment sailed around the Cape of Good Hope in November 2022. "
+            "The name ‘Cape Wind’ was chosen by the hosts.")
+    assert keys(text, date(2026, 2, 20), gazetteer) == {"cape-wind-ii-2026", "cape-wind-i-2022", "cape-wind-2022"}

@@ -23,7 +23,7 @@ from config.fastregex import FastRegex
 from config.load import load_places
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
 from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analyse_sentence,
-                                    article_pair_context, find_countries)
+                                    article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
 from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
@@ -754,6 +754,14 @@ TITLE_CONFIDENCE = 0.65  # the weakest route: its sentence must name China, Russ
 EXERCISE_TITLE = FastRegex(rf"(?<=[a-z,;:] )Exercise\s+(?P<name>{NAME})", re.U)
 # "the “Marine Security Belt,” as the event is codenamed"
 NAMED_AFTER = re.compile(r"^[,\s]*as (?:the \w+|it) (?:is|was|has been) (?:code-?named|codenamed|called|dubbed|known)\b")
+_OPENERS = "(?:For|In|On|At|By|The|An?|And|After|Before|During|Since|With|From|Of|As|Like|Unlike|Including)"
+# "Mosi II, the naval exercise between South Africa, Russia and China": a name defined by its apposition
+# (the exercise noun heads it: not "Vladivostok, the exercise area")
+APPOSITIVE = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{NAME_WORD}){{0,3}}),\s+(?:the|an?)\s+"
+                       r"(?:(?!(?:for|of|the|in|on|at|to|from|with|by|and)\b)[\w-]+\s+){0,3}?"
+                       r"(?:exercises?|drills?|war ?games|manoeuvres?|maneuvers?)"
+                       r"(?=\s+(?:between|of|with|involving|that|which|held|hosted|by|for)\b|\s*[,.;)])", re.U)
+_APPOSITION = re.compile(r"[A-Za-z], (?:the|an?) ")
 NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
 RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
 ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
@@ -858,6 +866,9 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in named_years]
     if not _title_case(text):  # a headline capitalises every word
         out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE) for m in EXERCISE_TITLE.finditer(text)]
+    if _APPOSITION.search(text):  # cheap first: few sentences have ", the ..."
+        out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in APPOSITIVE.finditer(text)
+                if not find_places(m.group("name"))]
     for regex in (RU_INTRODUCED, ZH_CODENAME):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.75) for m in regex.finditer(text)]
     return tuple(out)
@@ -944,7 +955,45 @@ def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gaz
     for view, named_here in zip(views, named):
         mentions += named_here + activity_mentions(view, article, bool(named_here), local)
     mentions += history_mentions(article, local)
+    mentions += echoed_names(article, [m for ms in named for m in ms if m.kind == "discovered"])
     return _dedupe(_one_unnamed_activity(mentions))
+
+
+def _sentence_year(view: View) -> int | None:
+    """The year the sentence dates itself to, else the one year it writes."""
+    if view.period:
+        return view.period.start.year
+    years = set(_YEAR_WORD.findall(view.sentence.text))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+_EDITION_NUMERAL = re.compile(r"\s+I{1,3}$")
+
+
+def echoed_names(article: Article, discovered: list[Mention]) -> list[Mention]:
+    """A code name the article introduced is a name wherever it recurs there: another edition of it,
+    with the year written or given by its own sentence ("Brazil joined Mosi I in 2019" after the
+    exercise "Mosi II" was introduced). A recurrence without a year of its own is left alone."""
+    introduced = {split_year(m.name)[0]: m for m in discovered if m.name.isascii()}
+    stems = {_EDITION_NUMERAL.sub("", base) for base in introduced}
+    stems = sorted((s for s in stems if len(s) >= 4), key=len, reverse=True)
+    if not stems:
+        return []
+    pattern = re.compile(rf"(?<![\w-])(?P<name>(?:{'|'.join(map(re.escape, stems))})(?:\s+I{{1,3}})?"
+                         rf"(?:[\s{DASHES}]+(?:19|20)\d\d)?)(?![\w-])")
+    out = []
+    for view in article.views:
+        for hit in pattern.finditer(view.sentence.text):
+            base, year = split_year(clean_name(hit["name"]))
+            if base in introduced and year is None:
+                continue  # the name as introduced: that mention already has its key
+            year = year or _sentence_year(view)
+            if year is None:
+                continue
+            like = introduced.get(base) or next(iter(introduced.values()))
+            out.append(make_mention(view, article, Found(f"{slugify(base)}-{year}", f"{base}-{year}", "discovered",
+                                                         0.6, None, year, participants=like.participants)))
+    return out
 
 
 _YEAR_WORD = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
