@@ -381,3 +381,9 @@ def test_another_edition_of_a_name_the_article_introduced_is_that_exercise(gazet
             "The first ‘Cape Wind’ deployment sailed around the Cape of Good Hope in November 2022. "
             "The name ‘Cape Wind’ was chosen by the hosts.")
     assert keys(text, date(2026, 2, 20), gazetteer) == {"cape-wind-ii-2026", "cape-wind-i-2022", "cape-wind-2022"}
+
+
+def test_an_exercise_of_another_country_that_china_only_observes_is_not_discovered(gazetteer):
+    text = ("Chinese and Russian warships held joint drills in the Sea of Japan on Monday. "
+            "Last month China sent observers to Exercise Golden Reef in Thailand.")
+    assert keys(text, date(2021, 10, 18), gazetteer) == {"joint-sea-2021"}

@@ -913,14 +913,19 @@ def _discovered_mention(view: View, article: Article, raw: str, confidence: floa
                                              participants=participants))
 
 
+def _outsider(view: View, article: Article) -> bool:
+    """The sentence names a country that is neither China, Russia nor a partner of theirs in the article."""
+    return any(h.code not in ("CN", "RU") and h.code not in article.partners for h in view.facts.countries)
+
+
 def discovered_mentions(view: View, article: Article) -> list[Mention]:
     """Code names introduced in the sentence; of overlapping ones only the longest ("Northern
     Shield-2026", not also "Northern" or "Northern Shield" from another route)."""
     found = []
     who = view.facts.actors & ({"CN", "RU"} | article.partners)
     for start, end, raw, confidence in _candidate_names(view):
-        if confidence == TITLE_CONFIDENCE and not who:
-            continue
+        if confidence == TITLE_CONFIDENCE and (not who or _outsider(view, article)):
+            continue  # "China sent observers to Exercise Cobra Gold in Thailand": someone else's exercise
         mention = None if _overlaps_gazetteer_name(view, start, end) else _discovered_mention(
             view, article, raw, confidence)
         if mention:
