@@ -387,3 +387,14 @@ def test_an_exercise_of_another_country_that_china_only_observes_is_not_discover
     text = ("Chinese and Russian warships held joint drills in the Sea of Japan on Monday. "
             "Last month China sent observers to Exercise Golden Reef in Thailand.")
     assert keys(text, date(2021, 10, 18), gazetteer) == {"joint-sea-2021"}
+
+
+@pytest.mark.parametrize("earlier", [
+    "Chinese and Russian warships held a joint naval patrol last autumn.",
+    "Chinese and Russian warships previously held a joint naval patrol in the Pacific.",
+    "此前，中俄海军舰艇进行了联合海上巡航。",
+])
+def test_a_patrol_set_further_back_is_not_one_of_this_week(gazetteer, earlier):
+    text = "Chinese and Russian bombers flew a joint patrol over the Sea of Japan on Tuesday. " + earlier
+    assert not any(m.exercise.endswith("-2022-05") and "naval" in m.exercise
+                   for m in detect_mentions(text, date(2022, 5, 24), gazetteer))

@@ -565,9 +565,16 @@ def activity_window(view: View, article: Article, kind: str) -> Period | None:
         return Period(pub - timedelta(days=3), pub, "week")
     if view.tense == "future":
         return Period(pub, pub + timedelta(days=FUTURE_WINDOW), "month")
-    if kind != "drill" and not habitual(view.sentence.text):
+    if kind != "drill" and not habitual(view.sentence.text) and not DISTANT_PAST.search(view.sentence.text):
         return Period(pub - timedelta(days=PAST_PATROL_WINDOW), pub, "week")
     return None  # an undated past drill, or "joint bomber flights and at-sea exercises", is background
+
+
+# An undated past patrol is last week's unless its sentence sets it further back ("previously", "last
+# autumn", "months ago", 此前): then it has no date of its own, and no month to be keyed by.
+DISTANT_PAST = re.compile(r"\b(?:previously|formerly|earlier(?! (?:on|today|this week)\b)|in the past|"
+                          r"(?:months|years) ago|(?:last|this past|in the) (?:spring|summer|autumn|fall|winter))\b|"
+                          r"(?i:ранее|прежде|раньше|в прошлом)|此前|之前|以前|曾(?:经|在|于|多次|先后)|去年|前年", re.I)
 
 
 # Plural activities and no singular one: a habit, not one event.
