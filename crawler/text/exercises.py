@@ -768,7 +768,7 @@ APPOSITIVE = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{N
                        r"(?:(?!(?:for|of|the|in|on|at|to|from|with|by|and)\b)[\w-]+\s+){0,3}?"
                        r"(?:exercises?|drills?|war ?games|manoeuvres?|maneuvers?)"
                        r"(?=\s+(?:between|of|with|involving|that|which|held|hosted|by|for)\b|\s*[,.;)])", re.U)
-_APPOSITION = re.compile(r"[A-Za-z], (?:the|an?) ")
+_APPOSITION = re.compile(r", (?:the|an?) (?:[\w-]+ ){0,3}?(?:exercise|drill|war ?game|manoeuvre|maneuver)")
 NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
 RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
 ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
@@ -873,7 +873,7 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in named_years]
     if not _title_case(text):  # a headline capitalises every word
         out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE) for m in EXERCISE_TITLE.finditer(text)]
-    if _APPOSITION.search(text):  # cheap first: few sentences have ", the ..."
+    if _APPOSITION.search(text):  # cheap first: few sentences have ", the ... exercise"
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in APPOSITIVE.finditer(text)
                 if not find_places(m.group("name"))]
     for regex in (RU_INTRODUCED, ZH_CODENAME):
@@ -982,6 +982,25 @@ def _sentence_year(view: View) -> int | None:
 _EDITION_NUMERAL = re.compile(r"\s+I{1,3}$")
 
 
+_EDITION_TAIL = re.compile(rf"(?:\s+I{{1,3}})?(?:[\s{DASHES}]+(?:19|20)\d\d)?(?![\w-])")
+
+
+def _occurrences(text: str, stems: list[str]) -> list[str]:
+    """Each stem where it stands as a word, with the edition numeral and year written after it
+    (plain finds: a pattern built per article would be compiled per article)."""
+    found: list[tuple[int, int]] = []
+    for stem in stems:  # longest first: "Security Belt" inside "Maritime Security Belt" is that one
+        start = text.find(stem)
+        while start >= 0:
+            end = start + len(stem)
+            tail = _EDITION_TAIL.match(text, end)
+            if (tail and (start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "-_"))
+                    and all(end <= s or start >= e for s, e in found)):
+                found.append((start, tail.end()))
+            start = text.find(stem, end)
+    return [text[s:e] for s, e in sorted(found)]
+
+
 def echoed_names(article: Article, discovered: list[Mention]) -> list[Mention]:
     """A code name the article introduced is a name wherever it recurs there: another edition of it,
     with the year written or given by its own sentence ("Brazil joined Mosi I in 2019" after the
@@ -991,12 +1010,10 @@ def echoed_names(article: Article, discovered: list[Mention]) -> list[Mention]:
     stems = sorted((s for s in stems if len(s) >= 4), key=len, reverse=True)
     if not stems:
         return []
-    pattern = re.compile(rf"(?<![\w-])(?P<name>(?:{'|'.join(map(re.escape, stems))})(?:\s+I{{1,3}})?"
-                         rf"(?:[\s{DASHES}]+(?:19|20)\d\d)?)(?![\w-])")
     out = []
     for view in article.views:
-        for hit in pattern.finditer(view.sentence.text):
-            base, year = split_year(clean_name(hit["name"]))
+        for raw in _occurrences(view.sentence.text, stems):
+            base, year = split_year(clean_name(raw))
             if base in introduced and year is None:
                 continue  # the name as introduced: that mention already has its key
             year = year or _sentence_year(view)
