@@ -398,3 +398,17 @@ def test_a_patrol_set_further_back_is_not_one_of_this_week(gazetteer, earlier):
     text = "Chinese and Russian bombers flew a joint patrol over the Sea of Japan on Tuesday. " + earlier
     assert not any(m.exercise.endswith("-2022-05") and "naval" in m.exercise
                    for m in detect_mentions(text, date(2022, 5, 24), gazetteer))
+
+
+def test_history_places_are_compared_on_the_shipped_geography_whatever_the_config(gazetteer, monkeypatch, tmp_path):
+    from crawler.text import exercises
+    monkeypatch.setenv("DRILLWATCH_CONFIG", str(tmp_path / "no-such-dir"))
+    exercises._coordinates.cache_clear()
+    exercises.near.cache_clear()
+    try:
+        text = ("China and Russia began the Joint Sea-2017 drill in the Baltic Sea on Tuesday. "
+                "In 2014, Chinese and Russian troops held an anti-terror drill in Xinjiang.")
+        assert keys(text, date(2017, 7, 25), gazetteer) == {"joint-sea-2017-i"}
+    finally:
+        exercises._coordinates.cache_clear()
+        exercises.near.cache_clear()

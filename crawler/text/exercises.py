@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 
 from config.fastregex import FastRegex
+from config import PACKAGE_DIR
 from config.load import load_places
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
 from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analyse_sentence,
@@ -1065,7 +1066,8 @@ NEAR_REGION_KM = 2500  # a region or an ocean is large: "off Russia's Far East" 
 
 @functools.lru_cache(maxsize=1)
 def _coordinates() -> dict:
-    return load_places().places
+    # the shipped table: geography, not a setting (and a bad places.yaml of the user's must not stop a crawl)
+    return load_places(PACKAGE_DIR).places
 
 
 @functools.lru_cache(maxsize=4096)
