@@ -178,7 +178,8 @@ def evaluate(cases: list[Case], gazetteer) -> Result:
     return result
 
 
-def report(name: str, result: Result) -> None:
+def report(name: str, result: Result, rows: bool = True) -> None:
+    """`rows`: list each absent exercise found or not, and each late mention (never for a held-out split)."""
     cases, relevance, instances = result.cases, result.relevance, result.instances
     seeds = sum(1 for c in cases if c.id.startswith("seed-"))
     print(f"== {name}: {len(cases)} articles ({seeds} from seeds), {sum(c.relevant for c in cases)} relevant, "
@@ -196,10 +197,10 @@ def report(name: str, result: Result) -> None:
         print(f"  {lang}: P={p:.3f} R={r:.3f} (tp={tally.tp} fp={tally.fp} fn={tally.fn})")
     found = sum(1 for *_, ok in result.unknown_rows if ok)
     print(f"unknown exercises found: {found}/{len(result.unknown_rows)}")
-    for case_id, label, key, ok in result.unknown_rows:
+    for case_id, label, key, ok in result.unknown_rows if rows else ():
         print(f"  [{'x' if ok else ' '}] {label:<32} -> {key:<38} ({case_id})")
     print(f"mentions dated >= half a year after their article: {len(result.late)}")
-    for case_id, key, when, anchor in result.late:
+    for case_id, key, when, anchor in result.late if rows else ():
         print(f"  {key} dated {when} in {case_id} (article {anchor})")
 
 
@@ -346,8 +347,10 @@ def main(argv: list[str] | None = None) -> int:
         for split, short in (("tune", "real-tune"), ("holdout", "real-holdout")):
             real_cases += splits[split]
             result = results[short] = evaluate(splits[split], gazetteer)
-            report(f"real news, {split} split" + (" (score only, never tune on it)" if split == "holdout" else ""),
-                   result)
+            held_out = split == "holdout"
+            # a held-out split prints figures only: its per-entry rows are its errors, which one must not tune on
+            report(f"real news, {split} split" + (" (score only, never tune on it)" if held_out else ""),
+                   result, rows=not held_out)
             if args.verbose and split == "tune":
                 report_errors(result)  # never list the held-out disagreements: that is how one tunes on them
             print()

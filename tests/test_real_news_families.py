@@ -356,3 +356,59 @@ def test_a_patrol_year_in_a_series_article_is_not_an_edition_of_the_series(gazet
     text = ("China and Russia opened the Joint Sea-2021 drills on Thursday. "
             "In 2019 the two air forces flew their first joint air patrol, and more drills followed.")
     assert "joint-sea-2019" not in keys(text, date(2021, 10, 15), gazetteer)
+
+
+# --- second round: rules narrowed to what the text supports -------------------------------------
+
+@pytest.mark.parametrize("history, not_an_edition", [
+    ("In 2016, the two navies held a submarine rescue drill in the Baltic Sea.", "joint-sea-2016"),
+    ("In 2014, Chinese and Russian troops held an anti-terror drill in Xinjiang.", "joint-sea-2014"),
+])
+def test_a_history_year_with_a_place_far_from_the_edition_is_another_event(gazetteer, history, not_an_edition):
+    text = "China and Russia began the Joint Sea-2017 drill in the Baltic Sea on Tuesday. " + history
+    assert keys(text, date(2017, 7, 25), gazetteer) == {"joint-sea-2017-i"}
+
+
+def test_a_name_defined_by_its_apposition_is_discovered(gazetteer):
+    text = ("For Cape Wind III, the naval exercise between South Africa, Russia and China, two frigates sailed from "
+            "Durban on Friday. Admiral Petrov, the spokesman for the drill, said it would last a week.")
+    assert keys(text, date(2026, 2, 20), gazetteer) == {"cape-wind-iii-2026"}
+
+
+def test_another_edition_of_a_name_the_article_introduced_is_that_exercise(gazetteer):
+    text = ("Chinese, Russian and South African warships began the exercise “Cape Wind II” off Durban on Friday. "
+            "Brazil, which joined Cape Wind I in 2022, stayed away this time. "
+            "The first ‘Cape Wind’ deployment sailed around the Cape of Good Hope in November 2022. "
+            "The name ‘Cape Wind’ was chosen by the hosts.")
+    assert keys(text, date(2026, 2, 20), gazetteer) == {"cape-wind-ii-2026", "cape-wind-i-2022", "cape-wind-2022"}
+
+
+def test_an_exercise_of_another_country_that_china_only_observes_is_not_discovered(gazetteer):
+    text = ("Chinese and Russian warships held joint drills in the Sea of Japan on Monday. "
+            "Last month China sent observers to Exercise Golden Reef in Thailand.")
+    assert keys(text, date(2021, 10, 18), gazetteer) == {"joint-sea-2021"}
+
+
+@pytest.mark.parametrize("earlier", [
+    "Chinese and Russian warships held a joint naval patrol last autumn.",
+    "Chinese and Russian warships previously held a joint naval patrol in the Pacific.",
+    "此前，中俄海军舰艇进行了联合海上巡航。",
+])
+def test_a_patrol_set_further_back_is_not_one_of_this_week(gazetteer, earlier):
+    text = "Chinese and Russian bombers flew a joint patrol over the Sea of Japan on Tuesday. " + earlier
+    assert not any(m.exercise.endswith("-2022-05") and "naval" in m.exercise
+                   for m in detect_mentions(text, date(2022, 5, 24), gazetteer))
+
+
+def test_history_places_are_compared_on_the_shipped_geography_whatever_the_config(gazetteer, monkeypatch, tmp_path):
+    from crawler.text import exercises
+    monkeypatch.setenv("DRILLWATCH_CONFIG", str(tmp_path / "no-such-dir"))
+    exercises._coordinates.cache_clear()
+    exercises.near.cache_clear()
+    try:
+        text = ("China and Russia began the Joint Sea-2017 drill in the Baltic Sea on Tuesday. "
+                "In 2014, Chinese and Russian troops held an anti-terror drill in Xinjiang.")
+        assert keys(text, date(2017, 7, 25), gazetteer) == {"joint-sea-2017-i"}
+    finally:
+        exercises._coordinates.cache_clear()
+        exercises.near.cache_clear()

@@ -14,14 +14,17 @@ Three routes, one Mention per (sentence, exercise):
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 
 from config.fastregex import FastRegex
+from config import PACKAGE_DIR
+from config.load import load_places
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
 from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analyse_sentence,
-                                    article_pair_context, find_countries)
+                                    article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
 from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
@@ -563,9 +566,16 @@ def activity_window(view: View, article: Article, kind: str) -> Period | None:
         return Period(pub - timedelta(days=3), pub, "week")
     if view.tense == "future":
         return Period(pub, pub + timedelta(days=FUTURE_WINDOW), "month")
-    if kind != "drill" and not habitual(view.sentence.text):
+    if kind != "drill" and not habitual(view.sentence.text) and not DISTANT_PAST.search(view.sentence.text):
         return Period(pub - timedelta(days=PAST_PATROL_WINDOW), pub, "week")
     return None  # an undated past drill, or "joint bomber flights and at-sea exercises", is background
+
+
+# An undated past patrol is last week's unless its sentence sets it further back ("previously", "last
+# autumn", "months ago", 此前): then it has no date of its own, and no month to be keyed by.
+DISTANT_PAST = re.compile(r"\b(?:previously|formerly|earlier(?! (?:on|today|this week)\b)|in the past|"
+                          r"(?:months|years) ago|(?:last|this past|in the) (?:spring|summer|autumn|fall|winter))\b|"
+                          r"(?i:ранее|прежде|раньше|в прошлом)|此前|之前|以前|曾(?:经|在|于|多次|先后)|去年|前年", re.I)
 
 
 # Plural activities and no singular one: a habit, not one event.
@@ -752,6 +762,14 @@ TITLE_CONFIDENCE = 0.65  # the weakest route: its sentence must name China, Russ
 EXERCISE_TITLE = FastRegex(rf"(?<=[a-z,;:] )Exercise\s+(?P<name>{NAME})", re.U)
 # "the “Marine Security Belt,” as the event is codenamed"
 NAMED_AFTER = re.compile(r"^[,\s]*as (?:the \w+|it) (?:is|was|has been) (?:code-?named|codenamed|called|dubbed|known)\b")
+_OPENERS = "(?:For|In|On|At|By|The|An?|And|After|Before|During|Since|With|From|Of|As|Like|Unlike|Including)"
+# "Mosi II, the naval exercise between South Africa, Russia and China": a name defined by its apposition
+# (the exercise noun heads it: not "Vladivostok, the exercise area")
+APPOSITIVE = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{NAME_WORD}){{0,3}}),\s+(?:the|an?)\s+"
+                       r"(?:(?!(?:for|of|the|in|on|at|to|from|with|by|and)\b)[\w-]+\s+){0,3}?"
+                       r"(?:exercises?|drills?|war ?games|manoeuvres?|maneuvers?)"
+                       r"(?=\s+(?:between|of|with|involving|that|which|held|hosted|by|for)\b|\s*[,.;)])", re.U)
+_APPOSITION = re.compile(r", (?:the|an?) (?:[\w-]+ ){0,3}?(?:exercise|drill|war ?game|manoeuvre|maneuver)")
 NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
 RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
 ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
@@ -856,6 +874,9 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in named_years]
     if not _title_case(text):  # a headline capitalises every word
         out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE) for m in EXERCISE_TITLE.finditer(text)]
+    if _APPOSITION.search(text):  # cheap first: few sentences have ", the ... exercise"
+        out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in APPOSITIVE.finditer(text)
+                if not find_places(m.group("name"))]
     for regex in (RU_INTRODUCED, ZH_CODENAME):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.75) for m in regex.finditer(text)]
     return tuple(out)
@@ -900,14 +921,19 @@ def _discovered_mention(view: View, article: Article, raw: str, confidence: floa
                                              participants=participants))
 
 
+def _outsider(view: View, article: Article) -> bool:
+    """The sentence names a country that is neither China, Russia nor a partner of theirs in the article."""
+    return any(h.code not in ("CN", "RU") and h.code not in article.partners for h in view.facts.countries)
+
+
 def discovered_mentions(view: View, article: Article) -> list[Mention]:
     """Code names introduced in the sentence; of overlapping ones only the longest ("Northern
     Shield-2026", not also "Northern" or "Northern Shield" from another route)."""
     found = []
     who = view.facts.actors & ({"CN", "RU"} | article.partners)
     for start, end, raw, confidence in _candidate_names(view):
-        if confidence == TITLE_CONFIDENCE and not who:
-            continue
+        if confidence == TITLE_CONFIDENCE and (not who or _outsider(view, article)):
+            continue  # "China sent observers to Exercise Cobra Gold in Thailand": someone else's exercise
         mention = None if _overlaps_gazetteer_name(view, start, end) else _discovered_mention(
             view, article, raw, confidence)
         if mention:
@@ -942,7 +968,62 @@ def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gaz
     for view, named_here in zip(views, named):
         mentions += named_here + activity_mentions(view, article, bool(named_here), local)
     mentions += history_mentions(article, local)
+    mentions += echoed_names(article, [m for ms in named for m in ms if m.kind == "discovered"])
     return _dedupe(_one_unnamed_activity(mentions))
+
+
+def _sentence_year(view: View) -> int | None:
+    """The year the sentence dates itself to, else the one year it writes."""
+    if view.period:
+        return view.period.start.year
+    years = set(_YEAR_WORD.findall(view.sentence.text))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+_EDITION_NUMERAL = re.compile(r"\s+I{1,3}$")
+
+
+_EDITION_TAIL = re.compile(rf"(?:\s+I{{1,3}})?(?:[\s{DASHES}]+(?:19|20)\d\d)?(?![\w-])")
+
+
+def _occurrences(text: str, stems: list[str]) -> list[str]:
+    """Each stem where it stands as a word, with the edition numeral and year written after it
+    (plain finds: a pattern built per article would be compiled per article)."""
+    found: list[tuple[int, int]] = []
+    for stem in stems:  # longest first: "Security Belt" inside "Maritime Security Belt" is that one
+        start = text.find(stem)
+        while start >= 0:
+            end = start + len(stem)
+            tail = _EDITION_TAIL.match(text, end)
+            if (tail and (start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "-_"))
+                    and all(end <= s or start >= e for s, e in found)):
+                found.append((start, tail.end()))
+            start = text.find(stem, end)
+    return [text[s:e] for s, e in sorted(found)]
+
+
+def echoed_names(article: Article, discovered: list[Mention]) -> list[Mention]:
+    """A code name the article introduced is a name wherever it recurs there: another edition of it,
+    with the year written or given by its own sentence ("Brazil joined Mosi I in 2019" after the
+    exercise "Mosi II" was introduced). A recurrence without a year of its own is left alone."""
+    introduced = {split_year(m.name)[0]: m for m in discovered if m.name.isascii()}
+    stems = {_EDITION_NUMERAL.sub("", base) for base in introduced}
+    stems = sorted((s for s in stems if len(s) >= 4), key=len, reverse=True)
+    if not stems:
+        return []
+    out = []
+    for view in article.views:
+        for raw in _occurrences(view.sentence.text, stems):
+            base, year = split_year(clean_name(raw))
+            if base in introduced and year is None:
+                continue  # the name as introduced: that mention already has its key
+            year = year or _sentence_year(view)
+            if year is None:
+                continue
+            like = introduced.get(base) or next(iter(introduced.values()))
+            out.append(make_mention(view, article, Found(f"{slugify(base)}-{year}", f"{base}-{year}", "discovered",
+                                                         0.6, None, year, participants=like.participants)))
+    return out
 
 
 _YEAR_WORD = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
@@ -973,8 +1054,40 @@ def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Menti
             of_year = [i for i in editions if i.year == year]
             if len(of_year) > 1 or not _YEAR_WORD.search(text):
                 of_year = [i for i in of_year if places & set(i.places)]
+            # a place written far from the edition's is another event of that year ("a missile-defence drill in Moscow")
+            of_year = [i for i in of_year if not places or any(near(p, q) for p in places for q in i.places)]
             out += [make_mention(view, article, Found.of(i, "named", 0.6)) for i in of_year]
     return out
+
+
+NEAR_KM = 800  # two points this close are one event's area (a port and its sea)
+NEAR_REGION_KM = 2500  # a region or an ocean is large: "off Russia's Far East" holds Vladivostok
+
+
+@functools.lru_cache(maxsize=1)
+def _coordinates() -> dict:
+    # the shipped table: geography, not a setting (and a bad places.yaml of the user's must not stop a crawl)
+    return load_places(PACKAGE_DIR).places
+
+
+@functools.lru_cache(maxsize=4096)
+def near(a: str, b: str) -> bool:
+    """Places that can be one event's: the same, close, or one of them a region or ocean around the
+    other; a place without coordinates is never a conflict."""
+    if a == b:
+        return True
+    table = _coordinates()
+    p, q = table.get(a), table.get(b)
+    if p is None or q is None:
+        return True
+    large = {"region", "ocean"} & {p.kind, q.kind}
+    return _km(p.latitude, p.longitude, q.latitude, q.longitude) <= (NEAR_REGION_KM if large else NEAR_KM)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
 
 
 def _since(text: str, start: int, end: int) -> bool:
