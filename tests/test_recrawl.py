@@ -159,6 +159,18 @@ def bump_feed_date(sites, link_path: str, old_date: str) -> None:
                     encoding="utf-8")
 
 
+def linked_feed_config(tmp_path):
+    """The demo config with artifex's feed read for its links only: articles come from their pages."""
+    from config import DEMO_DIR
+
+    config = tmp_path / "config"
+    config.mkdir()
+    for name in ("outlets.yaml", "settings.yaml"):
+        text = (DEMO_DIR / name).read_text(encoding="utf-8")
+        (config / name).write_text(text.replace("feed_content: true", "feed_content: false"), encoding="utf-8")
+    return config
+
+
 def test_a_feed_entry_whose_date_changed_is_re_extracted_without_recheck(db_url, demo_server, sites, engine_for):
     crawl(db_url, demo_server, "artifex")
     edit(sites, ARTIFEX_FEED, "NORAD said the aircraft had stayed in international airspace",
@@ -171,13 +183,7 @@ def test_a_feed_entry_whose_date_changed_is_re_extracted_without_recheck(db_url,
 
 def test_a_linked_feed_entry_whose_date_changed_is_fetched_again_and_the_others_are_not(
         db_url, demo_server, sites, engine_for, tmp_path):
-    from config import DEMO_DIR
-
-    config = tmp_path / "config"
-    config.mkdir()
-    for name in ("outlets.yaml", "settings.yaml"):
-        text = (DEMO_DIR / name).read_text(encoding="utf-8")
-        (config / name).write_text(text.replace("feed_content: true", "feed_content: false"), encoding="utf-8")
+    config = linked_feed_config(tmp_path)
 
     def crawl_links() -> dict:
         out = run_drillwatch("crawl", "artifex", "--json", db=db_url, server=demo_server, config=config)
@@ -197,13 +203,7 @@ def test_a_linked_feed_entry_whose_date_changed_is_fetched_again_and_the_others_
 
 def test_show_says_which_date_was_used_when_page_and_feed_disagree_and_never_a_future_one(
         db_url, demo_server, sites, engine_for, tmp_path):
-    from config import DEMO_DIR
-
-    config = tmp_path / "config"
-    config.mkdir()
-    for name in ("outlets.yaml", "settings.yaml"):
-        text = (DEMO_DIR / name).read_text(encoding="utf-8")
-        (config / name).write_text(text.replace("feed_content: true", "feed_content: false"), encoding="utf-8")
+    config = linked_feed_config(tmp_path)
     troops = "/artifex/china-will-send-troops-to-russia-for-joint-military-training/"
     feed = sites / ARTIFEX_FEED.strip("/") / "index.xml"
     # the feed dates the Alaska story a week early, and the troops story years ahead
