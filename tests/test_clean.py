@@ -245,3 +245,29 @@ def test_a_linked_line_in_capitals_is_a_teaser_wherever_it_links():
     assert clean_text("\n".join(story), context).splitlines() == [story[0], story[2]]
     # not a link: a heading in capitals of the article itself stays
     assert clean_text("\n".join(story), CleanContext()).splitlines() == story
+
+
+def test_a_block_of_teaser_cards_with_a_dek_each_goes_and_the_article_stays():
+    # kicker + linked headline, then one paragraph of dek, three times, under a label
+    story = ["The harbour board approved the new dues on Tuesday after a long debate.",
+             "Shipping firms said the rise would be passed on to customers within weeks."]
+    cards = ["More Harbour Columns",
+             "Editorial Harbour dues must fall again",
+             "THE board has missed its chance to make the port cheaper for everyone who uses it.",
+             "Tides of change Fishermen deserve a better deal",
+             "ANNA PETROVA The fleet has shrunk by half in ten years, and nobody seems to care.",
+             "Night shift Cranes that never sleep at the container terminal",
+             "TOM REED Why the busiest crane drivers in the country want a four-day week."]
+    links = frozenset({"harbour dues must fall again", "fishermen deserve a better deal",
+                       "cranes that never sleep at the container terminal"})
+    assert clean_text("\n".join(story + cards), CleanContext(link_texts=links)).splitlines() == story
+
+
+def test_linked_subheadings_followed_by_paragraphs_of_their_own_stay():
+    # an explainer whose subheadings link to earlier stories: two paragraphs under each, not cards
+    lines = ["Three ports changed their dues this year.",
+             "Port of Lerwick raises dues", "Lerwick raised its dues by a tenth in March.", "Ferries were exempt.",
+             "Port of Oban cuts fees", "Oban cut its fees for small boats.", "Larger ships pay more.",
+             "Port of Wick holds prices", "Wick kept its prices for a third year.", "The board meets in June."]
+    links = frozenset({"port of lerwick raises dues", "port of oban cuts fees", "port of wick holds prices"})
+    assert clean_text("\n".join(lines), CleanContext(link_texts=links)).splitlines() == lines

@@ -513,6 +513,45 @@ def drop_link_blocks(lines: list[str], link_texts: frozenset[str], min_links: in
     return [line for line, kept in zip(lines, keep) if kept]
 
 
+def is_card_headline(line: str, link_texts: frozenset[str], max_kicker: int = 4) -> bool:
+    """A teaser card's headline: a headline-like line that is a link's text, or a short kicker
+    followed by one ("Editorial Harbour dues must fall", the link being "Harbour dues must fall")."""
+    if not is_headline_like(line):
+        return False
+    tokens = normalise_line(line.lstrip(_BULLET)).split(" ")
+    return any(" ".join(tokens[i:]) in link_texts for i in range(0, min(max_kicker, len(tokens) - 3) + 1))
+
+
+def drop_teaser_cards(lines: list[str], link_texts: frozenset[str], min_cards: int = 3,
+                      max_dek_words: int = 60) -> list[str]:
+    """Blocks of teaser cards ("Other Opinion Columns", then linked headline + one-paragraph dek, three
+    times or more): every card headline is a page link (after an optional kicker) and is followed by at
+    most one short paragraph before the next card. The cards go, and a label right above them. An
+    article's paragraphs that follow a linked subheading in twos or more, or fewer than three cards, stay."""
+    if not link_texts:
+        return lines
+    heads = [is_card_headline(line, link_texts) for line in lines]
+    keep = [True] * len(lines)
+    i = 0
+    while i < len(lines):
+        if not heads[i]:
+            i += 1
+            continue
+        start, cards, j = i, 0, i
+        while j < len(lines) and heads[j]:
+            cards += 1
+            j += 1
+            if j < len(lines) and not heads[j] and _word_count(lines[j]) <= max_dek_words:
+                j += 1  # the card's dek
+        if cards >= min_cards:
+            for k in range(start, j):
+                keep[k] = False
+            if start > 0 and is_headline_like(lines[start - 1]) and _word_count(lines[start - 1]) <= 6:
+                keep[start - 1] = False
+        i = max(j, i + 1)
+    return [line for line, kept in zip(lines, keep) if kept]
+
+
 def _shouting(line: str) -> bool:
     letters = [c for c in line if c.isalpha()]
     return len(letters) >= 10 and all(c.isupper() for c in letters if c.isalpha() and c.lower() != c.upper())
@@ -670,6 +709,7 @@ def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: boo
         lines = drop_title_lines(lines, context.titles)
         lines = drop_top_bylines(lines, context.authors)
     lines = drop_link_blocks(lines, context.link_texts)
+    lines = drop_teaser_cards(lines, context.link_texts)
     lines = drop_inline_teasers(lines, context.story_links, context.link_texts)
     lines = drop_menu_runs(lines)
     if last:
