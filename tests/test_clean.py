@@ -55,7 +55,8 @@ CLUTTER = {
                        "Jetzt das Hafenblatt-Abo sichern: nur 1 € im ersten Monat.",
                        # a widget that did not load, an app promo
                        "This feature is temporarily unavailable. Please try again later.",
-                       "Now check your email account on your phone to download your new app."],
+                       "Now check your email account on your phone to download your new app.",
+                       "Oops! That page can’t be found.", "Sorry, we could not load the comments.", "Sorry!"],
     "copyright_footer": [
         "All rights reserved. Copyright Agence France-Presse. Sections of the information displayed on this page "
         "(dispatches, photographs, logos) are protected by intellectual property rights owned by Agence "
@@ -119,6 +120,9 @@ ARTICLE_SENTENCES = [
     "Officials urged residents to download the app before the storm.",
     "The service is temporarily unavailable in the occupied districts, the operator said on Monday.",
     "The photographs are licensed under a Creative Commons licence, the museum said.",
+    # "Sorry"/"Oops" open sentences too; only with what went wrong are they a widget's message
+    "Sorry, the minister said, the talks are over.",
+    "Oops! The second frigate had already sailed, the captain wrote.",
 ]
 
 

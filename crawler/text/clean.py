@@ -252,7 +252,10 @@ _CALL_TO_ACTION = _full(
 )
 # UI error messages; short, so "An error occurred in the launch sequence, officials said" stays
 _UI_ERROR = _full(
-    r"(an error (has )?occurred|something went wrong|please try again( later)?|oops|sorry)\W*.{0,60}"
+    r"(an error (has )?occurred|something went wrong|please try again( later)?)\W*.{0,60}"
+    # "Oops"/"Sorry" only with what went wrong: "Sorry, the minister said, the talks are over." stays
+    r"|(oops|sorry)\b.{0,40}\b(wrong|error|not (available|found|supported)|unavailable|can.?t be found"
+    r"|could( not|n.?t) (load|find|be)|unable to|failed|try again|no longer)\b.{0,40}|(oops|sorry)\W*"
     r"|(audio|video) (is )?(not available|loading).{0,40}"
     # a widget that did not load: "This feature is temporarily unavailable. Please try again later."
     r"|(this|the) (feature|service|widget|tool|content|module) is (temporarily |currently )?"
