@@ -45,7 +45,18 @@ CLUTTER = {
                        "Thanks for signing up!",
                        "Get Harbour Weekly delivered to your door every week. 12 issues for £9.99. Click here to order.",
                        "Follow @DrillDesk on Twitter to keep up with the latest exercise news from around the world.", "There was an error processing your subscription.",
-                       "An error has occurred, please try again later."],
+                       "An error has occurred, please try again later.",
+                       # subscription offers at a price or with a code, in several languages
+                       "Get unlimited access to The Harbour Ledger for as little as $2 a month. Use the code "
+                       "HARBOUR at checkout. The Ledger brings you analysis and research on the ports you trade with.",
+                       "Start your free trial of the Harbour Ledger premium plan today.",
+                       "Abonnez-vous à La Gazette du Port pour seulement 1 € le premier mois.",
+                       "Suscríbete a El Diario del Puerto por solo 1 euro al mes.",
+                       "Jetzt das Hafenblatt-Abo sichern: nur 1 € im ersten Monat.",
+                       # a widget that did not load, an app promo
+                       "This feature is temporarily unavailable. Please try again later.",
+                       "Now check your email account on your phone to download your new app.",
+                       "Oops! That page can’t be found.", "Sorry, we could not load the comments.", "Sorry!"],
     "copyright_footer": [
         "All rights reserved. Copyright Agence France-Presse. Sections of the information displayed on this page "
         "(dispatches, photographs, logos) are protected by intellectual property rights owned by Agence "
@@ -56,13 +67,15 @@ CLUTTER = {
         "This material may not be published, broadcast, rewritten or redistributed.",
         "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved",
         "This copy is for your personal, non-commercial use only.",
+        "This website and all documents on it are licensed under a Creative Commons Attribution 4.0 License.",
     ],
     "markup_debris": ['[button link="https://outlet.example/send-tip/" type="big"] Send us your story[/button]', "]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments.",
                       '<div class="ad-slot">', "</p>"],
     "gallery_control": ["- 1 of 5", "Fullscreen", "- Thumbnails", "- Previous", "Next", "Featured Slide Shows"],
     "site_verification": ["google-site-verification: google037b30823fc02426.html", "yandex-verification: 4f1c2d"],
     "contact_line": ["paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to Al Root at allen.root@dowjones.com",
-                     "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "https://www.example-outlet.com/"],
+                     "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "https://www.example-outlet.com/",
+                     "Submit comments on this post to <editor@harbour.example>."],
     "timestamp_line": ["Updated at 1:23 p.m. 2019", "UPDATED: Tue., Nov. 19, 2019", "- Published 18 November 2019",
                        "By lsturfaustint 2024-08-20 13:52:30 0 2K", "segunda-feira, 22 de janeiro de 2018 às 0:13",
                        "Tempo de leitura: 1 minuto", "5 min read", "August 22, 2013", "Tuesday, 14 July 2024"],
@@ -100,6 +113,16 @@ ARTICLE_SENTENCES = [
     "<The Palace: Tale of a Court Dancer>",
     # a cited document is a reference, not a contact line
     "https://www.mod.example/documents/2024/joint-sea-communique.pdf",
+    # prices and subscriptions reported, not offered to the reader
+    "The streaming service raised its subscription price to $15 a month, the company said.",
+    "Subscribers pay $10 a month for the premium tier, which launched in May.",
+    "If you have a premium subscription, the ministry said, you pay 10 dollars a month.",
+    "Officials urged residents to download the app before the storm.",
+    "The service is temporarily unavailable in the occupied districts, the operator said on Monday.",
+    "The photographs are licensed under a Creative Commons licence, the museum said.",
+    # "Sorry"/"Oops" open sentences too; only with what went wrong are they a widget's message
+    "Sorry, the minister said, the talks are over.",
+    "Oops! The second frigate had already sailed, the captain wrote.",
 ]
 
 
@@ -226,3 +249,29 @@ def test_a_linked_line_in_capitals_is_a_teaser_wherever_it_links():
     assert clean_text("\n".join(story), context).splitlines() == [story[0], story[2]]
     # not a link: a heading in capitals of the article itself stays
     assert clean_text("\n".join(story), CleanContext()).splitlines() == story
+
+
+def test_a_block_of_teaser_cards_with_a_dek_each_goes_and_the_article_stays():
+    # kicker + linked headline, then one paragraph of dek, three times, under a label
+    story = ["The harbour board approved the new dues on Tuesday after a long debate.",
+             "Shipping firms said the rise would be passed on to customers within weeks."]
+    cards = ["More Harbour Columns",
+             "Editorial Harbour dues must fall again",
+             "THE board has missed its chance to make the port cheaper for everyone who uses it.",
+             "Tides of change Fishermen deserve a better deal",
+             "ANNA PETROVA The fleet has shrunk by half in ten years, and nobody seems to care.",
+             "Night shift Cranes that never sleep at the container terminal",
+             "TOM REED Why the busiest crane drivers in the country want a four-day week."]
+    links = frozenset({"harbour dues must fall again", "fishermen deserve a better deal",
+                       "cranes that never sleep at the container terminal"})
+    assert clean_text("\n".join(story + cards), CleanContext(link_texts=links)).splitlines() == story
+
+
+def test_linked_subheadings_followed_by_paragraphs_of_their_own_stay():
+    # an explainer whose subheadings link to earlier stories: two paragraphs under each, not cards
+    lines = ["Three ports changed their dues this year.",
+             "Port of Lerwick raises dues", "Lerwick raised its dues by a tenth in March.", "Ferries were exempt.",
+             "Port of Oban cuts fees", "Oban cut its fees for small boats.", "Larger ships pay more.",
+             "Port of Wick holds prices", "Wick kept its prices for a third year.", "The board meets in June."]
+    links = frozenset({"port of lerwick raises dues", "port of oban cuts fees", "port of wick holds prices"})
+    assert clean_text("\n".join(lines), CleanContext(link_texts=links)).splitlines() == lines

@@ -368,3 +368,23 @@ def test_when_the_fast_mode_keeps_a_sliver_of_the_page_the_full_cascade_is_used(
     article = extract_article(_front_page(20), "http://fleet.example/")
     assert article is not None
     assert "patrol ship No. 1 spent 4 days" in article.text and "patrol ship No. 20 spent 23 days" in article.text
+
+
+def test_a_block_of_column_teasers_under_the_article_is_not_part_of_it():
+    # the template puts "More ... Columns" inside the <article>: kicker + linked headline, a dek each
+    story = ["The harbour board approved the new dues on Tuesday after a debate that lasted most of the night.",
+             "Shipping firms said the rise would be passed on to their customers within weeks, not months.",
+             "The board will review the dues again in the spring, its chairwoman told reporters afterwards."]
+    cards = [("Editorial", "harbour-dues", "Harbour dues must fall again",
+              "THE board has missed its chance to make the port cheaper for everyone who uses it."),
+             ("Tides of change", "fishermen", "Fishermen deserve a better deal",
+              "ANNA PETROVA The fleet has shrunk by half in ten years, and nobody in charge seems to care."),
+             ("Night shift", "cranes", "Cranes that never sleep at the terminal",
+              "TOM REED Why the busiest crane drivers in the country want a four-day week at last.")]
+    block = "".join(f'<h4><strong>{kicker}</strong> <a href="/opinion/{slug}.html">{headline}</a></h4><p>{dek}</p>'
+                    for kicker, slug, headline, dek in cards)
+    page = ("<!doctype html><html><head><title>Board approves new harbour dues</title></head><body>"
+            "<h1>Board approves new harbour dues</h1><article>" + "".join(f"<p>{p}</p>" for p in story)
+            + "<h2>More Harbour Columns</h2>" + block + "</article></body></html>")
+    article = extract_article(page, "http://harbour.example/news/dues.html")
+    assert article is not None and article.text.splitlines() == story

@@ -252,18 +252,55 @@ _CALL_TO_ACTION = _full(
 )
 # UI error messages; short, so "An error occurred in the launch sequence, officials said" stays
 _UI_ERROR = _full(
-    r"(an error (has )?occurred|something went wrong|please try again( later)?|oops|sorry)\W*.{0,60}"
+    r"(an error (has )?occurred|something went wrong|please try again( later)?)\W*.{0,60}"
+    # "Oops"/"Sorry" only with what went wrong: "Sorry, the minister said, the talks are over." stays
+    r"|(oops|sorry)\b.{0,40}\b(wrong|error|not (available|found|supported)|unavailable|can.?t be found"
+    r"|could( not|n.?t) (load|find|be)|unable to|failed|try again|no longer)\b.{0,40}|(oops|sorry)\W*"
     r"|(audio|video) (is )?(not available|loading).{0,40}"
+    # a widget that did not load: "This feature is temporarily unavailable. Please try again later."
+    r"|(this|the) (feature|service|widget|tool|content|module) is (temporarily |currently )?"
+    r"(unavailable|not available)\W*.{0,60}"
 )
+# an app promo that talks to the reader: "Now check your email ... to download your new app."
+_APP_PROMO = re.compile(r"\b(download|install|get|open) (your|our) (new |free )?(mobile )?app\b", re.IGNORECASE)
+# Subscription offers addressed to the reader: a subscription, membership or paid plan, a price offer or
+# promo code, and the reader spoken to ("you", or an imperative first word). "The service raised its
+# subscription price to $15 a month, the company said." names no reader and stays.
+_SUBSCRIPTION_CUE = re.compile(
+    r"\b(subscri\w*|membership|premium|paywall|(unlimited|full|digital|all) access|abonn\w*|abo|abonament\w*"
+    r"|suscr\w*|assin\w*|подпис\w*)\b",
+    re.IGNORECASE)
+_OFFER_CUE = re.compile(
+    r"\bfor (as little as|just|only)\b|\b(promo|coupon|discount|voucher|offer) code\b|\b(use|enter|apply) (the )?code\b"
+    r"|\bfree trial\b|\b\d+\s?% off\b|\b(per|a) (month|week|year)\b|\bfirst (month|year)\b"
+    r"|\bpour seulement\b|\bà partir de\b|\bpor (solo|sólo|apenas)\b|\bnur\b.{0,12}(€|eur)"
+    r"|\bвсего за\b|\bpromo\b", re.IGNORECASE)
+_READER_CUE = re.compile(
+    r"^\W*(get|subscribe|join|unlock|start|try|become|claim|save|enjoy|sign up|abonnez|profitez|suscríbete"
+    r"|assine|aproveite|abonnieren|sichern|jetzt|подпишитесь|оформите)\b|\byour (first|free)\b", re.IGNORECASE)
+_REPORTED = re.compile(r"\b(said|says|according to|told|reported|announced)\b", re.IGNORECASE)
 _NEWSLETTER_CUE = re.compile(r"\bnewsletters?\b|\binbox\b", re.IGNORECASE)
 _SIGNUP_CUE = re.compile(r"\b(sign(ing)? up|subscrib\w*|delivered|register)\b", re.IGNORECASE)
 
 
+def is_subscription_offer(line: Line) -> bool:
+    """A subscription, membership or paid plan offered to the reader at a price or with a code:
+    "Get unlimited access for as little as $2 a month. Use the code ...", "Abonnez-vous pour seulement 1 €".
+    A sentence reporting prices ("... said", "according to") is an article's."""
+    return (bool(_SUBSCRIPTION_CUE.search(line.norm)) and bool(_OFFER_CUE.search(line.norm))
+            and bool(_READER_CUE.search(line.norm)) and not _REPORTED.search(line.norm))
+
+
 def is_call_to_action(line: Line) -> bool:
-    """Newsletter boxes, app promos, "Follow us on X", subscription errors, tip lines."""
+    """Newsletter boxes, app promos, "Follow us on X", subscription errors, tip lines, subscription
+    offers ("Get our premium plan for as little as $2 a month. Use the code ...")."""
     if _CALL_TO_ACTION.fullmatch(line.norm):
         return True
     if line.words <= 12 and _UI_ERROR.fullmatch(line.norm):
+        return True
+    if line.words <= 25 and _APP_PROMO.search(line.norm):
+        return True
+    if is_subscription_offer(line):
         return True
     return bool(_NEWSLETTER_CUE.search(line.norm)) and bool(_SIGNUP_CUE.search(line.norm))
 
@@ -275,12 +312,14 @@ _LEGAL_CUE = re.compile(
     r"all rights reserved|protected by intellectual property rights|intellectual property rights owned by"
     r"|without (the )?(prior )?(express )?written (consent|permission) of"
     r"|may not be (re)?published, broadcast|for your personal,? non-commercial use only"
-    r"|governed by our subscriber agreement|\bcopyright\s+(©\s*)?(19|20)\d{2}\b",
+    r"|governed by our subscriber agreement|\bcopyright\s+(©\s*)?(19|20)\d{2}\b"
+    # a site's licence footer: "This website and all documents on it are licensed under a Creative Commons ..."
+    r"|^(this|our) (web ?site|site|blog)\b.{0,60}\b(is|are) licensed under\b",
     re.IGNORECASE,
 )
 
 
-_LEGAL_WORDS = ("reserved", "intellectual", "written", "broadcast", "commercial", "subscriber", "copyright")
+_LEGAL_WORDS = ("reserved", "intellectual", "written", "broadcast", "commercial", "subscriber", "copyright", "licensed")
 
 
 def is_copyright_footer(line: Line) -> bool:
@@ -341,7 +380,7 @@ _CONTACT_TOKEN = (r"(\S+@\S+\.\w+|(https?://(www\.)?|www\.)[\w-]+(\.[\w-]+)+/?|(
                   r"|@\w{2,30})")
 _CONTACT_ONLY = _full(_CONTACT_TOKEN + r"([\s,;|/]+" + _CONTACT_TOKEN + r")*")
 _CONTACT_LINE = _full(
-    r"(e-?mail|write to|contact|reach|follow|you can reach|tweet)\b.{0,120}"
+    r"(e-?mail|write to|contact|reach|follow|you can reach|tweet|(submit|send) (your )?comments?)\b.{0,120}"
     r"(\S+@\S+\.\w+|(?<!\w)@\w{2,30}|https?://\S+).{0,120}"
 )
 
@@ -474,6 +513,45 @@ def drop_link_blocks(lines: list[str], link_texts: frozenset[str], min_links: in
         for i in range(start, end):
             label = i + 1 < end and links[i + 1] and not is_list_item(lines[i])
             keep[i] = not (links[i] or label)
+    return [line for line, kept in zip(lines, keep) if kept]
+
+
+def is_card_headline(line: str, link_texts: frozenset[str], max_kicker: int = 4) -> bool:
+    """A teaser card's headline: a headline-like line that is a link's text, or a short kicker
+    followed by one ("Editorial Harbour dues must fall", the link being "Harbour dues must fall")."""
+    if not is_headline_like(line):
+        return False
+    tokens = normalise_line(line.lstrip(_BULLET)).split(" ")
+    return any(" ".join(tokens[i:]) in link_texts for i in range(0, min(max_kicker, len(tokens) - 3) + 1))
+
+
+def drop_teaser_cards(lines: list[str], link_texts: frozenset[str], min_cards: int = 3,
+                      max_dek_words: int = 60) -> list[str]:
+    """Blocks of teaser cards ("Other Opinion Columns", then linked headline + one-paragraph dek, three
+    times or more): every card headline is a page link (after an optional kicker) and is followed by at
+    most one short paragraph before the next card. The cards go, and a label right above them. An
+    article's paragraphs that follow a linked subheading in twos or more, or fewer than three cards, stay."""
+    if not link_texts:
+        return lines
+    heads = [is_card_headline(line, link_texts) for line in lines]
+    keep = [True] * len(lines)
+    i = 0
+    while i < len(lines):
+        if not heads[i]:
+            i += 1
+            continue
+        start, cards, j = i, 0, i
+        while j < len(lines) and heads[j]:
+            cards += 1
+            j += 1
+            if j < len(lines) and not heads[j] and _word_count(lines[j]) <= max_dek_words:
+                j += 1  # the card's dek
+        if cards >= min_cards:
+            for k in range(start, j):
+                keep[k] = False
+            if start > 0 and is_headline_like(lines[start - 1]) and _word_count(lines[start - 1]) <= 6:
+                keep[start - 1] = False
+        i = max(j, i + 1)
     return [line for line, kept in zip(lines, keep) if kept]
 
 
@@ -634,6 +712,7 @@ def _clean_lines(lines: list[str], context: CleanContext, first: bool, last: boo
         lines = drop_title_lines(lines, context.titles)
         lines = drop_top_bylines(lines, context.authors)
     lines = drop_link_blocks(lines, context.link_texts)
+    lines = drop_teaser_cards(lines, context.link_texts)
     lines = drop_inline_teasers(lines, context.story_links, context.link_texts)
     lines = drop_menu_runs(lines)
     if last:
