@@ -27,7 +27,8 @@ from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analys
                                     article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
-from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
+from crawler.text.reldates import (DateContext, Period, find_periods, resolve_period, sentence_year_hint,
+                                   uses_previous)
 from crawler.text.sentences import Sentence, iter_sentences
 
 DRILL_SERIES = "joint-drill"  # key prefix of unnamed China–Russia drills not in the gazetteer
@@ -65,7 +66,7 @@ CHINA_TAKES_PART = FastRegex(
     r"китай\s+(?:направит|направил|примет участие|принял участие)|\bноак\b)|解放军|中方(?:派|参)|中国军队|参演", re.I)
 # "anti-submarine patrol aircraft", "a patrol ship": equipment, not a patrol
 PATROL = FastRegex(r"\bpatrol(?:s|led|ling|ing)?\b(?!\s+(?:aircraft|planes?|ships?|boats?|vessels?|craft)\b)|"
-                   r"(?i:патрул\w*)|巡航|巡逻", re.I)
+                   r"(?i:патрул\w*)|巡航|巡逻|联巡", re.I)
 # "air" as in air force or air patrol, not "joint air defence" or "air targets" of a naval drill
 AIR = FastRegex(r"\b(?:bombers?|aircraft|air ?force|aerial|air(?! defen[cs]e| targets?)|warplanes|jets|planes|"
                 r"Tu-95\w*|H-6\w*|strategic missile carriers|aviation)\b|(?i:бомбардировщ\w*|ракетоносц\w*|самол[её]т\w*|"
@@ -149,6 +150,10 @@ class Article:
     places: frozenset[str] = frozenset()  # every place the article names
     coast_guard: bool = False  # the article reports a coast-guard patrol: its "joint patrol" is that one
     partners: frozenset[str] = frozenset()  # countries the article names together with China or Russia
+    patrol_vehicles: str | None = None  # the one patrol kind its sentences name vehicles for (air or naval)
+    # A page with no date and no year: the days and months it writes ("27 July to 15 August", 7月14日),
+    # by index of the view, read in the leap year 2000 (only their month and day mean anything)
+    yearless_days: tuple[tuple[int, Period], ...] = ()
 
     def original(self, view: View) -> str:
         index = view.sentence.index
@@ -205,7 +210,16 @@ def article_year(views, gazetteer: Gazetteer) -> int | None:
 
 def _is_generic(text: str, period: Period | None) -> bool:
     specific = period is not None and period.precision in ("range", "day", "week", "month")
-    return bool(GENERIC.search(text)) and not specific
+    if specific or not GENERIC.search(text):
+        return False
+    # "The first joint patrol took place in 2021 and has been held every year since": that first one
+    # is one event, numbered and dated, whatever habit follows it.
+    return not (period is not None and _YEAR_WORD.search(text) and _numbered_activity(text))
+
+
+def _numbered_activity(text: str) -> bool:
+    return any((noun := regex.search(text)) and find_ordinal(text, noun.start()) is not None
+               for regex in (PATROL, EXERCISE_NOUN))
 
 
 class _Dates:
@@ -251,14 +265,54 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
     china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
     coast_guard = bool(COAST_GUARD.search(text + "\n" + title)) and any(  # one scan of the text first
         COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
+    kinds = {kind for v in views if PATROL.search(v.sentence.text) and (kind := patrol_by_vehicle(v.sentence.text))}
     draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china,
                     originals=tuple(s.text for s in written),
                     places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
-                    partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g))
+                    partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g),
+                    patrol_vehicles=kinds.pop() if len(kinds) == 1 else None)
     chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
-    dates = _Dates([s.text for s in sentences], published, article_year(views, gazetteer) if published is None else None)
+    year = article_year(views, gazetteer) if published is None else None
+    dates = _Dates([s.text for s in sentences], published, year)
+    days = tuple((i, p) for i, v in enumerate(views) if i in chosen or EXERCISE_NOUN.search(v.sentence.text)
+                 for p in yearless_days(v.sentence.text)) if published is None and year is None else ()
     return replace(draft, views=tuple(dates.dated(i, view) if i in chosen else view for i, view in enumerate(views)),
-                   mentioning=chosen)
+                   mentioning=chosen, yearless_days=days)
+
+
+def yearless_days(text: str) -> list[Period]:
+    """Days and ranges the sentence writes without a year, as read in 2000: those that read the same
+    from either end of the year (absolute: "27 July", not "on Saturday" or "last month")."""
+    if _YEAR_WORD.search(text):
+        return []
+    early = find_periods(text, DateContext(date(2000, 1, 1), False, None, 2000))
+    if not early:
+        return []
+    late = set(find_periods(text, DateContext(date(2000, 12, 31), False, None, 2000)))
+    return [p for at, p in early if (at, p) in late and p.precision in ("day", "range")]
+
+
+def _shifted(day: date, year: int) -> date | None:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return None
+
+
+def edition_by_day(instances, days: list[Period]) -> Instance | None:
+    """The one instance whose dates every yearless day fits (a range starting within three days of its
+    start, a day inside its dates with a day's slack); None when none or several do."""
+    fits = [i for i in instances if i.start is not None and days and all(_fits(p, i) for p in days)]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _fits(p: Period, i: Instance) -> bool:
+    start = _shifted(p.start, i.year)
+    if start is None:
+        return False
+    if p.precision == "range":
+        return abs((start - i.start).days) <= 3
+    return i.start - timedelta(days=1) <= start <= (i.end or i.start) + timedelta(days=1)
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -446,7 +500,7 @@ def named_from_series(hit: NameHit, view: View, article: Article) -> Mention | N
         return None
     year = _series_year(hit, series, view, article)
     if year is None:
-        return None
+        return _yearless_edition(hit, series, view, article)
     instance = _series_edition(series, year, hit.part, view, article)
     if instance is None and series.ambiguous and not _china_context(view, article):
         return None  # "Zapad-2025" without China is Russia's own drill
@@ -456,6 +510,16 @@ def named_from_series(hit: NameHit, view: View, article: Article) -> Mention | N
     who = tuple(dict.fromkeys(series.participants + text_participants(view, article)))
     return make_mention(view, article, Found(instance_key(series.id, year, hit.part), name, "named",
                                              0.85 if hit.year else 0.6, series.id, year, participants=who))
+
+
+def _yearless_edition(hit: NameHit, series: Series, view: View, article: Article) -> Mention | None:
+    """A page with neither date nor year names the series ("the Peace Mission drills are under way at
+    Chebarkul") and writes days ("from 27 July to 15 August"): the one edition those days fit."""
+    if (not article.yearless_days or hit.generic or view.generic or hit.part
+            or not _exercise_noun_near(view, hit, 40)):
+        return None
+    instance = edition_by_day(article.gazetteer.instances_of(series.id), [p for _, p in article.yearless_days])
+    return make_mention(view, article, Found.of(instance, "named", 0.6)) if instance else None
 
 
 def listed_editions(hit: NameHit, view: View, article: Article) -> list[Mention]:
@@ -510,7 +574,8 @@ def _patrol_kind(view: View, article: Article, named_here: bool) -> str | None:
         if hit.kind == "series" and article.gazetteer.series_of(hit.ref).is_patrol:
             return article.gazetteer.series_of(hit.ref).kind
     if PATROL.search(text):
-        return patrol_by_vehicle(text)
+        # "The first joint patrol in the Asia-Pacific took place in 2021" names no ships: the article's do
+        return patrol_by_vehicle(text) or article.patrol_vehicles
     if named_here or not ({"CN", "RU"} <= view.facts.actors or view.facts.two_of_them(article.pair)):
         return None  # without the word "patrol", both must be named as flying/sailing
     if BOMBERS.search(text) and (EXERCISE_NOUN.search(text) or re.search(r"\bfl(?:ew|ight)\b", text)):
@@ -728,10 +793,33 @@ def _adopt(view: View, article: Article, named: Mention) -> Mention:
     return make_mention(view, article, found)
 
 
+def _yearless_activity(view: View, article: Article, kind: str) -> list[Mention]:
+    """ "From 21 September the two coast guards' ships patrolled the North Pacific" on a page with no
+    date or year: the one gazetteer patrol or drill of the kind those days fit, else nothing."""
+    index = view.sentence.index
+    days = [p for i, p in article.yearless_days if i == index]
+    if not days:
+        return []
+    pool = [i for i in article.gazetteer.instances if _kind_matches(i, kind, article.gazetteer)]
+    instance = edition_by_day(pool, days)
+    mention_kind = "drill" if kind == "drill" else "patrol"
+    return [make_mention(view, article, Found.of(instance, mention_kind, 0.6))] if instance else []
+
+
+def _announcement_day(view: View, article: Article) -> bool:
+    """A sentence in the future tense whose only date is on or before its article's day ("MOSCOW, Aug
+    17 - Chinese troops will drill with Russians"): that is when it was said, not when the drill is."""
+    period, published = view.period, article.published
+    return (view.tense == "future" and period is not None and published is not None
+            and period.precision in ("day", "week") and period.end <= published)
+
+
 def _activity_mentions(view: View, article: Article, kind: str, local: tuple[Mention, ...]) -> list[Mention]:
+    if _announcement_day(view, article):
+        view = replace(view, period=None)  # dated by its tense, as if the day were not written
     window = activity_window(view, article, kind)
     if window is None:
-        return []
+        return _yearless_activity(view, article, kind)
     named = local_exercise(window, local, article.gazetteer) if kind == "drill" else None
     if named is None and kind == "drill" and view.period is None:
         named = _only_exercise(local, window)
@@ -1106,11 +1194,22 @@ def _one_unnamed_activity(mentions: list[Mention]) -> list[Mention]:
     out = []
     for m in mentions:
         same = dated.get(m.exercise[:-8], {}) if _unnamed(m) and not m.start else {}
+        # not one of another year ("the first joint patrol took place in 2021") in a story of this month's
+        same = {key: d for key, d in same.items() if abs(_month_index(d.start) - _key_month(m.exercise)) <= 2}
         if len(same) == 1 and m.exercise not in same:
             one = next(iter(same.values()))
             m = replace(m, exercise=one.exercise, name=one.name, known=one.known, ordinal=one.ordinal)
         out.append(m)
     return out
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _key_month(key: str) -> int:
+    """ "joint-naval-patrol-2025-08" -> the month index of 2025-08."""
+    return int(key[-7:-3]) * 12 + int(key[-2:]) - 1
 
 
 def _known_patrol_nearby(m: Mention, mentions: list[Mention]) -> Mention:

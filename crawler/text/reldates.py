@@ -194,8 +194,14 @@ def _tomorrow(m: re.Match, ctx: DateContext) -> Period:
     return _day(ctx.base + timedelta(days=1))
 
 
+_UNTIL = re.compile(r"\b(?:until|till|through)\s+$", re.I)
+_ENDED = re.compile(r"\b(?:lasted|ran|continued|went on|ended|was held|were held)\b", re.I)
+
+
 def _weekday_en(m: re.Match, ctx: DateContext) -> Period:
     weekday, which = WEEKDAYS_EN[m["wd"].lower()], (m["which"] or "").lower()
+    if not which and _UNTIL.search(m.string, max(0, m.start() - 12), m.start()) and not _ENDED.search(m.string):
+        which = "next"  # "the drills will last until Monday": an end still ahead
     if which == "last":  # the most recent one strictly before the base day
         return _day(ctx.base - timedelta(days=(ctx.base.weekday() - weekday) % 7 or 7))
     return _day(weekday_date(weekday, replace(ctx, future=ctx.future or which == "next")))
