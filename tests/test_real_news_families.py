@@ -412,3 +412,53 @@ def test_history_places_are_compared_on_the_shipped_geography_whatever_the_confi
     finally:
         exercises._coordinates.cache_clear()
         exercises.near.cache_clear()
+
+
+# --- round 3 ------------------------------------------------------------------------------------
+
+def test_a_garbled_chinese_copy_is_read_as_what_it_copies(gazetteer):
+    # rare variant characters swapped in (聯郃 for 聯合, 縯習 for 演習), and pinyin leaked after characters
+    swapped = "中俄“海上聯郃-2031”縯習於7月3日在青島附近海域擧行，雙方蓡縯艦艇十艘。"
+    assert keys(swapped, date(2031, 7, 2), gazetteer) == {"joint-sea-2031"}
+    leaked = "據(jù)報道，中俄海警艦艇編隊在北太平洋執(zhí)行聯(lián)合巡航任務。"
+    assert keys(leaked, date(2031, 9, 25), gazetteer) == {"coast-guard-joint-patrol-2031-09"}
+
+
+def test_lianxun_is_a_joint_patrol(gazetteer):
+    text = "日前，中俄两国海警舰艇编队在日本海执行联演联巡任务。"
+    assert keys(text, date(2031, 9, 25), gazetteer) == {"coast-guard-joint-patrol-2031-09"}
+
+
+def test_a_future_drill_dated_on_its_articles_day_is_the_exercise_the_article_names(gazetteer):
+    title = "Chinese troops to join the Vostok-2022 exercise"
+    text = ("BEIJING, Aug 17 - Chinese soldiers will drill together with Russians and Belarusians, the defence "
+            "ministry said.")
+    assert keys(text, date(2022, 8, 17), gazetteer, title) == {"vostok-2022"}  # not a drill of 17 August
+
+
+def test_the_first_patrol_with_its_year_is_one_event_whatever_habit_follows(gazetteer):
+    text = ("Russian and Chinese warships ended their joint patrol in the Pacific on Monday. The first joint "
+            "patrol in the Asia-Pacific took place in 2021 and has been held annually since.")
+    found = keys(text, date(2031, 8, 25), gazetteer)
+    assert "joint-naval-patrol-2021-10" in found
+    assert "joint-naval-patrol-2031-08" in found  # the patrol of the news keeps its own month
+
+
+def test_until_monday_is_the_monday_ahead(gazetteer):
+    text = ("Iran, Russia and China began a four-day joint naval exercise in the Gulf of Oman on Friday. The "
+            "“Harbour Lock,” as the event is codenamed, will last until Monday.")
+    mentions = detect_mentions(text, date(2031, 12, 26), gazetteer)  # a Friday
+    assert {m.exercise for m in mentions} == {"harbour-lock-2031"}  # the drill begun on Friday is that one
+    assert {m.date for m in mentions if m.kind == "discovered"} == {date(2031, 12, 29)}
+
+
+def test_an_undated_yearless_page_names_the_one_edition_its_days_fit(gazetteer):
+    # Peace Mission 2013 ran from 27 July to 15 August at Chebarkul; no other edition starts then
+    text = ("Russian and Chinese troops hold the Peace Mission exercise in the Urals. The drills run from "
+            "27 July to 15 August at the Chebarkul range.")
+    assert keys(text, None, gazetteer) == {"peace-mission-2013"}
+    # a day two editions could hold names none
+    assert keys("The Peace Mission exercise of China and Russia opened on 22 August.", None, gazetteer) == set()
+    # the one coast-guard patrol of the gazetteer that a yearless day fits
+    text = "9月21日起，中俄海警舰艇编队展开北太平洋联合巡航。"
+    assert keys(text, None, gazetteer) == {"coast-guard-joint-patrol-2024-09"}

@@ -616,7 +616,8 @@ def china_russia_activity(view: View, article: Article, kind: str | None) -> boo
 def _patrol_of_others(facts: SentenceFacts) -> bool:
     """Every "patrol" of the sentence is someone else's ("a US-led coalition for patrols in the Gulf")."""
     patrols = [m.span() for m in PATROL.finditer(facts.text)]
-    ours = [span for span in patrols if span in facts.activities or JOINT.search(facts.text[max(0, span[0] - 25):span[0]])]
+    ours = [span for span in patrols if span in facts.activities or JOINT.search(facts.text[max(0, span[0] - 25):span[0]])
+            or facts.text.startswith("联", span[0])]  # 联巡: "joint patrol" in one word
     return bool(patrols) and not ours  # "a joint patrol" near "Tokyo" is still theirs
 
 
