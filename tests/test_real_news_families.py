@@ -462,3 +462,34 @@ def test_an_undated_yearless_page_names_the_one_edition_its_days_fit(gazetteer):
     # the one coast-guard patrol of the gazetteer that a yearless day fits
     text = "9月21日起，中俄海警舰艇编队展开北太平洋联合巡航。"
     assert keys(text, None, gazetteer) == {"coast-guard-joint-patrol-2024-09"}
+
+
+def test_the_following_year_of_a_series_history_is_the_next_edition(gazetteer):
+    text = ("China and Russia held Joint Sea-2012 in the Yellow Sea in April 2012. The following year, the two "
+            "navies held the exercises in the Sea of Japan.")
+    assert keys(text, None, gazetteer) == {"joint-sea-2012", "joint-sea-2013"}
+
+
+def test_last_year_dates_the_days_a_sentence_writes_without_a_year():
+    from crawler.text.reldates import DateContext, resolve_period
+
+    period = resolve_period("Last year, the drills took place from March 11 to 15.", DateContext(date(2031, 12, 20)))
+    assert (period.start, period.end) == (date(2030, 3, 11), date(2030, 3, 15))
+
+
+def test_an_undated_page_reads_its_history_in_the_year_of_the_code_name_it_introduces(gazetteer):
+    text = ("China, Russia and Iran will hold the naval exercise \"Harbour Lock-2031\" near Chabahar this month. "
+            "Last year, the exercises took place from March 11 to 15 off the same port.")
+    found = {m.exercise: m for m in detect_mentions(text, None, gazetteer)}
+    assert set(found) == {"harbour-lock-2031", "harbour-lock-2030"}
+    assert found["harbour-lock-2030"].start == date(2030, 3, 11)
+    # only "the exercises took place/were held": not any sentence about the exercise
+    text = ("China, Russia and Iran will hold the naval exercise \"Harbour Lock-2031\" near Chabahar. Details of "
+            "the exercise were not given last year.")
+    assert keys(text, None, gazetteer) == {"harbour-lock-2031"}
+
+
+def test_a_series_name_without_a_year_is_the_edition_the_article_writes_with_one(gazetteer):
+    text = ("Harbour Lock-2031 will include search and rescue, the ministry said. The drill is the third in what "
+            "is known as the 'Maritime Harbour Lock' exercise series of China, Russia and Iran.")
+    assert keys(text, None, gazetteer) == {"harbour-lock-2031"}

@@ -154,6 +154,7 @@ class Article:
     # A page with no date and no year: the days and months it writes ("27 July to 15 August", 7月14日),
     # by index of the view, read in the leap year 2000 (only their month and day mean anything)
     yearless_days: tuple[tuple[int, Period], ...] = ()
+    year: int | None = None  # an undated page: the year of the exercise it names (article_year)
 
     def original(self, view: View) -> str:
         index = view.sentence.index
@@ -185,8 +186,8 @@ def _period(text: str, tense: str, published: date | None, previous: Period | No
         # A date that reads the same from either end of its year is absolute ("August 18, 2005",
         # "July 28" or "last year" in a "Joint Sea 2017" story); "on Wednesday" or "last month"
         # would move with the anchor, so they are not dates here.
-        early = resolve_period(text, DateContext(date(year, 1, 1), tense == "future", None, written))
-        late = resolve_period(text, DateContext(date(year, 12, 31), tense == "future", None, written))
+        early = resolve_period(text, DateContext(date(year, 1, 1), tense == "future", previous, written))
+        late = resolve_period(text, DateContext(date(year, 12, 31), tense == "future", previous, written))
         if early is not None and early == late:
             return early
         return Period(date(year, 1, 1), date(year, 12, 31), "year") if written else None
@@ -199,12 +200,19 @@ def _period(text: str, tense: str, published: date | None, previous: Period | No
     return period
 
 
-def article_year(views, gazetteer: Gazetteer) -> int | None:
+def article_year(views, gazetteer: Gazetteer, draft: Article | None = None) -> int | None:
     """The year an undated page is about: the latest year written with an exercise name in it
     ("Joint Sea 2017", "Vostok-2018"); None when it names none."""
     years = [hit.year for view in views for hit in view.names if hit.year and hit.kind != "look_alike"]
     years += [gazetteer.instance(hit.ref).year for view in views for hit in view.names
               if hit.kind == "instance" and re.search(r"\d\d", hit.text)]
+    if not years and draft is not None:
+        # a code name of China's and Russia's the page introduces with its year ("Security Belt-2025"),
+        # not a look-alike's nor another alliance's ("Rubezh-2012" of four CSTO members)
+        years = [year for view in views for start, end, raw, _ in code_name_candidates(view.sentence.text)
+                 if (year := split_year(split_part(clean_name(raw))[0])[1])
+                 and not any(h.start < end and start < h.end for h in view.names)
+                 and discovered_participants(view, draft) is not None]
     return max(years, default=None)
 
 
@@ -272,12 +280,12 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
                     partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g),
                     patrol_vehicles=kinds.pop() if len(kinds) == 1 else None)
     chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
-    year = article_year(views, gazetteer) if published is None else None
+    year = article_year(views, gazetteer, draft) if published is None else None
     dates = _Dates([s.text for s in sentences], published, year)
     days = tuple((i, p) for i, v in enumerate(views) if i in chosen or EXERCISE_NOUN.search(v.sentence.text)
                  for p in yearless_days(v.sentence.text)) if published is None and year is None else ()
     return replace(draft, views=tuple(dates.dated(i, view) if i in chosen else view for i, view in enumerate(views)),
-                   mentioning=chosen, yearless_days=days)
+                   mentioning=chosen, yearless_days=days, year=year)
 
 
 def yearless_days(text: str) -> list[Period]:
@@ -1057,8 +1065,69 @@ def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gaz
     for view, named_here in zip(views, named):
         mentions += named_here + activity_mentions(view, article, bool(named_here), local)
     mentions += history_mentions(article, local)
-    mentions += echoed_names(article, [m for ms in named for m in ms if m.kind == "discovered"])
+    discovered = [m for ms in named for m in ms if m.kind == "discovered"]
+    mentions += echoed_names(article, discovered)
+    if discovered and not any(m.known for m in local):
+        mentions += discovered_history(article, discovered, mentions)
+    if discovered:
+        mentions = _yearless_names(mentions)
     return _dedupe(_one_unnamed_activity(mentions))
+
+
+def _same_name(a: str, b: str) -> bool:
+    """ "Maritime Security Bond" and "Security Bond": one name, with or without its leading words."""
+    return a == b or a.endswith(" " + b) or b.endswith(" " + a)
+
+
+def _yearless_names(mentions: list[Mention]) -> list[Mention]:
+    """A code name found with no year of its own ("the 'Maritime Security Bond' exercise series"): the
+    one edition of that name the article writes with a year. Without one it stays a mention with
+    neither date nor year (kept, raising no alert)."""
+    dated = {m.exercise: m for m in mentions if m.kind == "discovered" and m.year}
+    out = []
+    for m in mentions:
+        if m.kind == "discovered" and m.year is None:
+            base = split_part(m.name)[0]
+            same = [d for d in dated.values() if _same_name(base, split_year(split_part(d.name)[0])[0])]
+            if len({d.exercise for d in same}) == 1:
+                m = replace(m, exercise=same[0].exercise, year=same[0].year)
+        out.append(m)
+    return out
+
+
+# "the exercises", "the drills": the ones the article is about (not "joint exercises", "other drills")
+THE_EXERCISES = re.compile(r"\b[Tt]he (?:naval |military |joint |annual |same )?(?:exercises?|drills?|war ?games|"
+                           r"manoeuvres|maneuvers) (?:took place|(?:was|were) (?:held|staged|conducted|carried out)|"
+                           r"ran|focused)\b")
+
+
+def discovered_history(article: Article, discovered: list[Mention], found: list[Mention]) -> list[Mention]:
+    """An article about one exercise the gazetteer lacks tells its history: "Last year, the exercises
+    took place from March 11 to 15" in a Security Belt-2025 story is Security Belt-2024. Only a
+    sentence that names nothing, says "the exercises took place/were held", dates itself to an earlier
+    year, and names no place far from the exercise's."""
+    series = {split_year(split_part(m.name)[0])[0]: m for m in discovered if m.year}
+    if len(series) != 1:
+        return []
+    base, named = next(iter(series.items()))
+    taken = {m.sentence for m in found}
+    places = {p for m in found if m.exercise.startswith(slugify(base)) for p in m.places}
+    out = []
+    for view in article.views:
+        text = view.sentence.text
+        if (not THE_EXERCISES.search(text) or article.original(view) in taken or view.names
+                or _candidate_names(view) or PATROL.search(text) or view.facts.third_party):
+            continue
+        tense = sentence_tense(text)
+        period = view.period or _period(text, tense, article.published, None, article.year)
+        if period is None or period.start.year >= named.year or tense == "future" or _is_generic(text, period):
+            continue
+        if places and any(not near(p, q) for p in text_places(view) for q in places):
+            continue
+        year = period.start.year
+        out.append(make_mention(replace(view, period=period, tense=tense), article, Found(f"{slugify(base)}-{year}", f"{base}-{year}", "discovered",
+                                                     0.55, None, year, participants=named.participants)))
+    return out
 
 
 def _sentence_year(view: View) -> int | None:
@@ -1097,6 +1166,8 @@ def echoed_names(article: Article, discovered: list[Mention]) -> list[Mention]:
     exercise "Mosi II" was introduced). A recurrence without a year of its own is left alone."""
     introduced = {split_year(m.name)[0]: m for m in discovered if m.name.isascii()}
     stems = {_EDITION_NUMERAL.sub("", base) for base in introduced}
+    # its last words too: "Security Bond-2023" in a story of the "Maritime Security Bond" series
+    stems |= {" ".join(words[i:]) for base in stems if len(words := base.split()) > 2 for i in range(1, len(words) - 1)}
     stems = sorted((s for s in stems if len(s) >= 4), key=len, reverse=True)
     if not stems:
         return []

@@ -276,7 +276,9 @@ def _later(m: re.Match, ctx: DateContext) -> Period | None:
     """ "a few days later", "the next month": relative to the previous period in the text."""
     if ctx.previous is None:
         return None
-    prev, unit = ctx.previous, m["unit"].lower()
+    prev, unit = ctx.previous, (m["unit"] or m["unit2"]).lower()
+    if unit.startswith("year"):  # "In April 2012 ... The following year, ...": the year after
+        return year_period(prev.start.year + 1)
     if unit.startswith("month"):
         return month_period(*add_months(prev.start.year, prev.start.month, 1))
     word = (m["n"] or ("one" if m["a"] else "few")).lower()
@@ -347,7 +349,7 @@ RULES: tuple[Rule, ...] = tuple((FastRegex(p), h) for p, h in (
      r"(?P<unit>days?|weeks?|months?)\s+ago\b)", _ago),
     (r"(?i:\b(?:(?P<a>a)\s+)?(?:(?P<n>few|several|two|three|four|five)\s+)?(?P<unit>days?|weeks?)\s+later\b)",
      _later),
-    (r"(?i:\bthe\s+(?:next|following)\s+(?P<unit>month)\b)", _later),
+    (r"(?i:\bthe\s+(?:next|following)\s+(?P<unit>month|year)\b|\ba\s+(?P<unit2>year)\s+later\b)", _later),
     (r"(?i:\b(?:last|previous|past)\s+week\b)", _week(-1)),
     (r"(?i:\b(?:this|earlier this|later this)\s+week\b)", _week(0)),
     (r"(?i:\bnext\s+week\b)", _week(1)),
@@ -411,6 +413,21 @@ def _in_since_clause(sentence: str, position: int) -> bool:
     return bool(_SINCE_CLAUSE.search(sentence[max(0, position - 80):position]))
 
 
+_RELATIVE_YEAR = re.compile(r"\b(?P<last>last year)\b|\b(?P<next>next year)\b|\bthis year\b|"
+                            r"(?i:в (?:(?P<ru_last>прошлом)|(?P<ru_next>следующем)|этом) году)|"
+                            r"(?P<zh_last>去年)|(?P<zh_next>明年)|今年", re.I)
+
+
+def relative_year(sentence: str, base: date) -> int | None:
+    """ "Last year, the exercises took place from March 11 to 15": the year of the days it writes."""
+    m = _RELATIVE_YEAR.search(sentence)
+    if m is None:
+        return None
+    if m["last"] or m["ru_last"] or m["zh_last"]:
+        return base.year - 1
+    return base.year + 1 if (m["next"] or m["ru_next"] or m["zh_next"]) else base.year
+
+
 def sentence_year_hint(sentence: str) -> int | None:
     years = set(_ANY_YEAR.findall(sentence))
     return int(years.pop()) if len(years) == 1 else None
@@ -424,7 +441,7 @@ _RULE_STARTS = first_characters_trigger(pattern for pattern, _ in RULES)
 def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
     """Every period the sentence gives, with its position; a span used by one rule is not reused."""
     if ctx.year_hint is None:
-        ctx = replace(ctx, year_hint=sentence_year_hint(sentence))
+        ctx = replace(ctx, year_hint=sentence_year_hint(sentence) or relative_year(sentence, ctx.base))
     taken = [False] * len(sentence)
     found: list[tuple[int, Period]] = []
     starts = start_atoms(_RULE_STARTS, sentence) if _RULE_STARTS else None
