@@ -66,7 +66,7 @@ CHINA_TAKES_PART = FastRegex(
     r"китай\s+(?:направит|направил|примет участие|принял участие)|\bноак\b)|解放军|中方(?:派|参)|中国军队|参演", re.I)
 # "anti-submarine patrol aircraft", "a patrol ship": equipment, not a patrol
 PATROL = FastRegex(r"\bpatrol(?:s|led|ling|ing)?\b(?!\s+(?:aircraft|planes?|ships?|boats?|vessels?|craft)\b)|"
-                   r"(?i:патрул\w*)|巡航|巡逻|联巡", re.I)
+                   r"(?i:патрул\w*)|巡航|巡逻|巡邏|联巡|聯巡", re.I)
 # "air" as in air force or air patrol, not "joint air defence" or "air targets" of a naval drill
 AIR = FastRegex(r"\b(?:bombers?|aircraft|air ?force|aerial|air(?! defen[cs]e| targets?)|warplanes|jets|planes|"
                 r"Tu-95\w*|H-6\w*|strategic missile carriers|aviation)\b|(?i:бомбардировщ\w*|ракетоносц\w*|самол[её]т\w*|"
@@ -273,7 +273,8 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
     china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
     coast_guard = bool(COAST_GUARD.search(text + "\n" + title)) and any(  # one scan of the text first
         COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
-    kinds = {kind for v in views if PATROL.search(v.sentence.text) and (kind := patrol_by_vehicle(v.sentence.text))}
+    kinds = {kind for v in views if PATROL.search(v.sentence.text) and (kind := patrol_by_vehicle(v.sentence.text))} \
+        if PATROL.search(text) or PATROL.search(title) else set()  # one scan of the text first
     draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china,
                     originals=tuple(s.text for s in written),
                     places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
