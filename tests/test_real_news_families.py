@@ -493,3 +493,24 @@ def test_a_series_name_without_a_year_is_the_edition_the_article_writes_with_one
     text = ("Harbour Lock-2031 will include search and rescue, the ministry said. The drill is the third in what "
             "is known as the 'Maritime Harbour Lock' exercise series of China, Russia and Iran.")
     assert keys(text, None, gazetteer) == {"harbour-lock-2031"}
+
+
+@pytest.mark.parametrize("text, key", [
+    ("Iran, Russia and China launched Harbour Lock 2031 in the Gulf of Oman on Monday. The drills last five days.",
+     "harbour-lock-2031"),
+    ("Chinese and Russian marines took part in Coastal Shield-2031, which ended on Friday. The exercise was the "
+     "largest yet.", "coastal-shield-2031"),
+    ("The navies of China, Russia and South Africa held the Mosi III exercise off Richards Bay.", "mosi-iii-2031"),
+])
+def test_a_code_name_held_or_numbered_is_discovered_without_quotes(gazetteer, text, key):
+    assert key in keys(text, date(2031, 3, 12), gazetteer)
+
+
+def test_a_name_with_a_year_after_held_is_no_exercise_in_a_story_without_exercises(gazetteer):
+    text = "China and Russia held Eurasia 2031 in Kazan on Monday, with trade deals signed by both."
+    assert keys(text, date(2031, 3, 12), gazetteer) == set()
+
+
+def test_the_words_after_a_chinese_code_name_describe_it_and_name_no_series(gazetteer):
+    text = "中俄伊三国海军举行“安全纽带-2031”海上联合演习。"
+    assert keys(text, date(2031, 3, 12), gazetteer) == {"安全纽带-2031"}

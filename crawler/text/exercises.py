@@ -507,6 +507,8 @@ def named_from_series(hit: NameHit, view: View, article: Article) -> Mention | N
     series = article.gazetteer.series_of(hit.ref)
     if series.is_patrol or (hit.generic and not _exercise_noun_near(view, hit)):
         return None
+    if not hit.year and any(0 <= hit.start - end <= 3 for _, end, _, _ in _candidate_names(view)):
+        return None  # “安全纽带-2023”海上联合演习: the series' words describe the code name just before them
     year = _series_year(hit, series, view, article)
     if year is None:
         return _yearless_edition(hit, series, view, article)
@@ -869,6 +871,14 @@ APPOSITIVE = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{N
                        r"(?=\s+(?:between|of|with|involving|that|which|held|hosted|by|for)\b|\s*[,.;)])", re.U)
 _APPOSITION = re.compile(r", (?:the|an?) (?:[\w-]+ ){0,3}?(?:exercise|drill|war ?game|manoeuvre|maneuver)")
 NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
+# "the Mosi III exercise": a name with its edition numeral, an exercise noun after it
+NAME_EDITION = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}}\s+(?:I{{1,3}}|IV|V))(?![\w-])",
+                         re.U)
+# "China and Russia launched Harbour Lock 2031", "took part in Coastal Shield-2031": what is held
+HELD_VERB = re.compile(r"\b(?:launched|launch|began|begin|held|hold|holds|holding|staged|stage|conducted|conduct|"
+                       r"wrapped up|concluded|completed|kicked off|took part in|take part in|taking part in|"
+                       r"participated in|participate in|joined|join)\s+(?:the\s+)?$", re.I)
+VERB_CONFIDENCE = 0.66  # a name with a year after "held"/"launched": needs exercise words in the article
 RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
 ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
 STOPWORDS = frozenset("""
@@ -967,9 +977,14 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
         if (_noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start())
                 or NAMED_AFTER.match(text[m.end():m.end() + 40])):
             out.append((m.start(1), m.end(1), m.group(1), 0.75))
-    named_years = [m for m in NAME_YEAR.finditer(text) if _noun_next_to(text, m.start(), m.end(), 25)]
-    if named_years and not _title_case(text):
-        out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in named_years]
+    if not _title_case(text):  # a headline capitalises every word
+        for m in NAME_YEAR.finditer(text):
+            if _noun_next_to(text, m.start(), m.end(), 25):
+                out.append((m.start("name"), m.end("name"), m.group("name"), 0.7))
+            elif HELD_VERB.search(text, max(0, m.start() - 24), m.start()):
+                out.append((m.start("name"), m.end("name"), m.group("name"), VERB_CONFIDENCE))
+        out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in NAME_EDITION.finditer(text)
+                if EXERCISE_NOUN.search(text[m.end():m.end() + 25]) and not re.search(r"\bWar\s+I", m.group("name"))]
     if not _title_case(text):  # a headline capitalises every word
         out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE) for m in EXERCISE_TITLE.finditer(text)]
     if _APPOSITION.search(text):  # cheap first: few sentences have ", the ... exercise"
@@ -1019,6 +1034,10 @@ def _discovered_mention(view: View, article: Article, raw: str, confidence: floa
                                              participants=participants))
 
 
+def _exercise_article(article: Article) -> bool:
+    return any(EXERCISE_NOUN.search(v.sentence.text) for v in article.views)
+
+
 def _outsider(view: View, article: Article) -> bool:
     """The sentence names a country that is neither China, Russia nor a partner of theirs in the article."""
     return any(h.code not in ("CN", "RU") and h.code not in article.partners for h in view.facts.countries)
@@ -1032,6 +1051,8 @@ def discovered_mentions(view: View, article: Article) -> list[Mention]:
     for start, end, raw, confidence in _candidate_names(view):
         if confidence == TITLE_CONFIDENCE and (not who or _outsider(view, article)):
             continue  # "China sent observers to Exercise Cobra Gold in Thailand": someone else's exercise
+        if confidence == VERB_CONFIDENCE and not _exercise_article(article):
+            continue  # "held Eurasia 2031" in a story that speaks of no exercise: a forum, an expo
         mention = None if _overlaps_gazetteer_name(view, start, end) else _discovered_mention(
             view, article, raw, confidence)
         if mention:
