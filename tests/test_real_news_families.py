@@ -514,3 +514,26 @@ def test_a_name_with_a_year_after_held_is_no_exercise_in_a_story_without_exercis
 def test_the_words_after_a_chinese_code_name_describe_it_and_name_no_series(gazetteer):
     text = "中俄伊三国海军举行“安全纽带-2031”海上联合演习。"
     assert keys(text, date(2031, 3, 12), gazetteer) == {"安全纽带-2031"}
+
+
+@pytest.mark.parametrize("text", [
+    "China and Russia oppose the US-South Korea Freedom Shield 2031 exercise, their foreign ministries said on Monday.",
+    "Japanese and US forces launched Keen Sword 2031 on Monday, a drill aimed at China and Russia.",
+])
+def test_an_exercise_china_and_russia_criticise_or_are_targeted_by_is_not_theirs(gazetteer, text):
+    assert keys(text, date(2031, 9, 12), gazetteer) == set()
+
+
+def test_japan_protesting_a_joint_patrol_leaves_the_patrol(gazetteer):
+    text = "Japan protested after Chinese and Russian bombers flew a joint patrol near its airspace on Tuesday."
+    assert keys(text, date(2031, 9, 12), gazetteer) == {"joint-strategic-air-patrol-2031-09"}
+
+
+def test_a_drill_the_sentence_denies_is_no_drill(gazetteer):
+    text = "Chinese warships visited Vladivostok on Monday for Russia's Navy Day parade; no joint drill is planned."
+    assert keys(text, date(2031, 7, 28), gazetteer) == set()
+
+
+def test_china_sending_no_troops_is_not_china_taking_part(gazetteer):
+    text = "Russian and Belarusian troops started the Zapad-2031 strategic exercise on Monday. China sent no troops."
+    assert keys(text, date(2031, 9, 12), gazetteer) == set()

@@ -61,7 +61,7 @@ CHINA_TAKES_PART = FastRegex(
     r"\b(?:Chinese|PLA|China's|Beijing's)\s+(?:\w+\s+)?(?:troops|soldiers|forces|servicemen|service members|"
     r"warships|ships|navy|contingent|units|military|aircraft|bombers|personnel|army|marines|paratroopers)\b|"
     r"\bChina\s+(?:will\s+|would\s+|has\s+|also\s+)?(?:sends?|sent|joins?|joined|takes? part|took part|"
-    r"participat\w+|contribut\w+)\b|\bPeople's Liberation Army\b|"
+    r"participat\w+|contribut\w+)\b(?!\s+no\b)|\bPeople's Liberation Army\b|"
     r"(?i:китайск\w+\s+(?:военн\w+|войск\w*|корабл\w+|подразделени\w+|самол[её]т\w*)|военнослужащ\w+\s+(?:китая|кнр|ноак)|"
     r"китай\s+(?:направит|направил|примет участие|принял участие)|\bноак\b)|解放军|中方(?:派|参)|中国军队|参演", re.I)
 # "anti-submarine patrol aircraft", "a patrol ship": equipment, not a patrol
@@ -753,10 +753,19 @@ def activity_kinds(view: View, article: Article, named_here: bool) -> list[str]:
     return [k for k in (kind, "drill" if drill else None) if k]  # named: its drill noun is that exercise
 
 
+# "no joint drill is planned", "did not hold joint exercises", "не проводили учений", 没有举行演习
+NEGATED = FastRegex(r"\b(?:no|not an?|never|neither|nor)\s+(?:\w+\s+)?(?:joint\s+)?(?:drills?|exercises?|patrols?|manoeuvres|maneuvers|war ?games)\b|"
+                    r"\b(?:did not|didn't|does not|doesn't|will not|won't|has not|have not|had not)\s+(?:\w+\s+){0,2}"
+                    r"(?:hold|held|conduct|stage|take part|join|participate)\w*\b|"
+                    r"(?i:\bне\s+(?:буд\w+\s+)?(?:провод|участв|план)\w*)|(?:没有|未|不会)(?:举行|参加|参与|进行)", re.I)
+
+
 def activity_mentions(view: View, article: Article, named_here: bool, local: tuple[Mention, ...]) -> list[Mention]:
     """Unnamed patrols/drills; `local` are the exercises this article names, which "the drills" may mean."""
-    if view.generic:
+    if view.generic or NEGATED.search(view.sentence.text):
         return []
+    if CRITICISED.search(view.sentence.text) and _outsider(view, article):
+        return []  # "Japan and the US launched a drill aimed at China and Russia"
     return [m for kind in activity_kinds(view, article, named_here)
             if china_russia_activity(view, article, kind) for m in _activity_mentions(view, article, kind, local)]
 
@@ -1034,6 +1043,15 @@ def _discovered_mention(view: View, article: Article, raw: str, confidence: floa
                                              participants=participants))
 
 
+# China and Russia criticise the exercise, or it is aimed at them: not theirs ("Japan protested the
+# joint patrol" is no such sentence: the critic is someone else)
+_CN_RU = r"(?:China|Russia|Beijing|Moscow|Chinese|Russian|the two countries)"
+CRITICISED = FastRegex(rf"\b{_CN_RU}\w*(?:,?\s+(?:and|[\w'-]+)){{0,4}}\s+(?:strongly\s+)?(?:oppos|denounc|condemn|criticis|"
+                       rf"criticiz|slamm|protest|object)\w*|\b(?:aimed|directed)\s+(?:at|against)\s+{_CN_RU}|"
+                       r"(?i:(?:китай|кнр|росси|пекин|москв)\w*(?:\s+\w+){0,4}\s+(?:осуд|раскритик|выступ\w+ против)\w*|"
+                       r"направлен\w* против (?:китая|кнр|росси\w*))|中俄\S{0,8}(?:反对|谴责)|针对中俄", re.I)
+
+
 def _exercise_article(article: Article) -> bool:
     return any(EXERCISE_NOUN.search(v.sentence.text) for v in article.views)
 
@@ -1048,11 +1066,13 @@ def discovered_mentions(view: View, article: Article) -> list[Mention]:
     Shield-2026", not also "Northern" or "Northern Shield" from another route)."""
     found = []
     who = view.facts.actors & ({"CN", "RU"} | article.partners)
+    if CRITICISED.search(view.sentence.text) and _outsider(view, article):
+        return []  # "China and Russia oppose the US-South Korea Freedom Shield exercise": someone else's
     for start, end, raw, confidence in _candidate_names(view):
         if confidence == TITLE_CONFIDENCE and (not who or _outsider(view, article)):
             continue  # "China sent observers to Exercise Cobra Gold in Thailand": someone else's exercise
-        if confidence == VERB_CONFIDENCE and not _exercise_article(article):
-            continue  # "held Eurasia 2031" in a story that speaks of no exercise: a forum, an expo
+        if confidence == VERB_CONFIDENCE and (not _exercise_article(article) or _outsider(view, article)):
+            continue  # "held Eurasia 2031" in a story of no exercise (a forum); "Japan launched Keen Sword 2031"
         mention = None if _overlaps_gazetteer_name(view, start, end) else _discovered_mention(
             view, article, raw, confidence)
         if mention:
