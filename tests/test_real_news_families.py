@@ -537,3 +537,9 @@ def test_a_drill_the_sentence_denies_is_no_drill(gazetteer):
 def test_china_sending_no_troops_is_not_china_taking_part(gazetteer):
     text = "Russian and Belarusian troops started the Zapad-2031 strategic exercise on Monday. China sent no troops."
     assert keys(text, date(2031, 9, 12), gazetteer) == set()
+
+
+def test_a_drill_dated_only_by_when_it_was_planned_is_the_exercise_not_a_drill_of_that_month(gazetteer):
+    text = ("China and Russia held the Peace Mission 2007 exercise in August 2007. The holding of the drills was "
+            "planned in April 2006, when Chinese and Russian defence ministers met in Beijing.")
+    assert keys(text, None, gazetteer) == {"peace-mission-2007"}

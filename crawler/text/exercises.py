@@ -27,8 +27,8 @@ from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analys
                                     article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
-from crawler.text.reldates import (DateContext, Period, find_periods, resolve_period, sentence_year_hint,
-                                   uses_previous)
+from crawler.text.reldates import (DateContext, Period, find_periods, only_statement_dates, resolve_period,
+                                   sentence_year_hint, uses_previous)
 from crawler.text.sentences import Sentence, iter_sentences
 
 DRILL_SERIES = "joint-drill"  # key prefix of unnamed China–Russia drills not in the gazetteer
@@ -814,6 +814,12 @@ def _adopt(view: View, article: Article, named: Mention) -> Mention:
     return make_mention(view, article, found)
 
 
+def _arranged_only(view: View, article: Article) -> bool:
+    """ "The drills were planned in April 2006": the sentence dates the planning, not the drill."""
+    base = article.published or date(view.period.start.year, 12, 31)
+    return only_statement_dates(view.sentence.text, DateContext(base, view.tense == "future"))
+
+
 def _yearless_activity(view: View, article: Article, kind: str) -> list[Mention]:
     """ "From 21 September the two coast guards' ships patrolled the North Pacific" on a page with no
     date or year: the one gazetteer patrol or drill of the kind those days fit, else nothing."""
@@ -836,7 +842,7 @@ def _announcement_day(view: View, article: Article) -> bool:
 
 
 def _activity_mentions(view: View, article: Article, kind: str, local: tuple[Mention, ...]) -> list[Mention]:
-    if _announcement_day(view, article):
+    if _announcement_day(view, article) or (view.period and _arranged_only(view, article)):
         view = replace(view, period=None)  # dated by its tense, as if the day were not written
     window = activity_window(view, article, kind)
     if window is None:

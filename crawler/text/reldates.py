@@ -469,9 +469,22 @@ _SAID_BEFORE = re.compile(r"\b(?:said|says|told|announced|reported|stated|added|
                           r"(?i:сообщил\w*|заявил\w*)[^.;]{0,12}$", re.I)
 
 
+# "the drills were planned in April 2006", "учения было запланировано в апреле": when it was arranged
+_ARRANGED_BEFORE = re.compile(r"\b(?:planned|agreed|decided|arranged)(?:\s+(?:on|in))?\s+$|"
+                              r"(?i:(?:запланирован|объявлен|анонсирован|договорил)\w*(?:\s+во?)?\s+$)", re.I)
+
+
 def statement_date(sentence: str, position: int) -> bool:
-    """ "the ministry said on Tuesday": when it was said, not when the drill happens."""
-    return bool(_SAID_BEFORE.search(sentence[max(0, position - 40):position]))
+    """ "the ministry said on Tuesday", "planned in April": when it was said or arranged, not when the
+    drill happens."""
+    before = sentence[max(0, position - 40):position]
+    return bool(_SAID_BEFORE.search(before) or _ARRANGED_BEFORE.search(before))
+
+
+def only_statement_dates(sentence: str, ctx: DateContext) -> bool:
+    """Every date the sentence writes is when something was said or arranged."""
+    periods = find_periods(sentence, ctx)
+    return bool(periods) and all(statement_date(sentence, at) for at, _ in periods)
 
 
 def resolve_period(sentence: str, ctx: DateContext) -> Period | None:
