@@ -27,7 +27,7 @@ from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analys
                                     article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
-from crawler.text.reldates import (DateContext, Period, find_periods, only_statement_dates, resolve_period,
+from crawler.text.reldates import (DateContext, Period, find_periods, only_arranged_dates, resolve_period,
                                    sentence_year_hint, uses_previous)
 from crawler.text.sentences import Sentence, iter_sentences
 
@@ -817,7 +817,7 @@ def _adopt(view: View, article: Article, named: Mention) -> Mention:
 def _arranged_only(view: View, article: Article) -> bool:
     """ "The drills were planned in April 2006": the sentence dates the planning, not the drill."""
     base = article.published or date(view.period.start.year, 12, 31)
-    return only_statement_dates(view.sentence.text, DateContext(base, view.tense == "future"))
+    return only_arranged_dates(view.sentence.text, DateContext(base, view.tense == "future"))
 
 
 def _yearless_activity(view: View, article: Article, kind: str) -> list[Mention]:

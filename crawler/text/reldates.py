@@ -481,10 +481,11 @@ def statement_date(sentence: str, position: int) -> bool:
     return bool(_SAID_BEFORE.search(before) or _ARRANGED_BEFORE.search(before))
 
 
-def only_statement_dates(sentence: str, ctx: DateContext) -> bool:
-    """Every date the sentence writes is when something was said or arranged."""
+def only_arranged_dates(sentence: str, ctx: DateContext) -> bool:
+    """Every date the sentence writes is when something was planned, agreed or arranged (a report's
+    "said on Wednesday" still dates what it reports when nothing else does)."""
     periods = find_periods(sentence, ctx)
-    return bool(periods) and all(statement_date(sentence, at) for at, _ in periods)
+    return bool(periods) and all(_ARRANGED_BEFORE.search(sentence[max(0, at - 40):at]) for at, _ in periods)
 
 
 def resolve_period(sentence: str, ctx: DateContext) -> Period | None:
