@@ -543,3 +543,10 @@ def test_a_drill_dated_only_by_when_it_was_planned_is_the_exercise_not_a_drill_o
     text = ("China and Russia held the Peace Mission 2007 exercise in August 2007. The holding of the drills was "
             "planned in April 2006, when Chinese and Russian defence ministers met in Beijing.")
     assert keys(text, None, gazetteer) == {"peace-mission-2007"}
+
+
+def test_no_joint_air_patrol_before_the_first_one(gazetteer):
+    # the first joint strategic air patrol flew in July 2019: a page dated 2016 (by its template) reports another
+    text = "Chinese and Russian bombers flew a joint patrol over the Sea of Japan on Tuesday."
+    assert keys(text, date(2016, 11, 26), gazetteer) == set()
+    assert keys(text, date(2031, 11, 26), gazetteer) == {"joint-strategic-air-patrol-2031-11"}

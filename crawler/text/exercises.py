@@ -729,11 +729,22 @@ def _new_activity(view: View, article: Article, kind: str, window: Period, ordin
     key = patrol_key(series_id, when)
     if article.gazetteer.get_instance(key) is not None:
         return None
+    if (series and kind in ("air_patrol", "naval_patrol") and (first := _first_edition(article.gazetteer, series.id))
+            and when < first - timedelta(days=31)):
+        # before the first joint air (2019) or naval (2021) patrol the gazetteer records: not one of them
+        # (a page dated by its template, "the 25th" of an old month); the coast guards' river-border
+        # patrols are older than their first patrol at sea, so that series is left out
+        return None
     label = series.name if series else ("China–Russia joint drill" if kind == "drill" else series_id)
     prefix = f"{_ordinal_text(ordinal)} " if ordinal else ""
     return make_mention(view, article, Found(key, f"{prefix}{label} ({when:%Y-%m})", "drill" if kind == "drill"
                                              else "patrol", 0.6, series.id if series else None, when.year,
                                              ordinal=ordinal))
+
+
+def _first_edition(gazetteer: Gazetteer, series_id: str) -> date | None:
+    """Start of the series' first edition, when the gazetteer records which one was the first."""
+    return next((i.start for i in gazetteer.instances_of(series_id) if i.ordinal == 1 and i.start), None)
 
 
 def _ordinal_text(n: int) -> str:
