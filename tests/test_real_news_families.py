@@ -550,3 +550,9 @@ def test_no_joint_air_patrol_before_the_first_one(gazetteer):
     text = "Chinese and Russian bombers flew a joint patrol over the Sea of Japan on Tuesday."
     assert keys(text, date(2016, 11, 26), gazetteer) == set()
     assert keys(text, date(2031, 11, 26), gazetteer) == {"joint-strategic-air-patrol-2031-11"}
+
+
+def test_an_undated_page_is_read_against_its_own_time_stamp(gazetteer):
+    text = ("Replay | China's defence ministry said yesterday that Chinese and Russian bombers flew a joint patrol "
+            "over the Bering Sea on Thursday.\nChina 2031-07-26 11:01 HKT Read more")
+    assert keys(text, None, gazetteer) == {"joint-strategic-air-patrol-2031-07"}

@@ -1116,7 +1116,7 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
 def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gazetteer,
                     title: str = "") -> list[Mention]:
     """All exercise mentions of an article, in text order (title first)."""
-    article = build_article(text, title, _as_date(published), gazetteer)
+    article = build_article(text, title, _as_date(published) or page_stamp(text), gazetteer)
     views = article.mentioning_views()
     named = [named_mentions(view, article) + discovered_mentions(view, article) for view in views]
     local = tuple(m for ms in named for m in ms if not _is_patrol_series(m, gazetteer))
@@ -1187,6 +1187,26 @@ def discovered_history(article: Article, discovered: list[Mention], found: list[
         out.append(make_mention(replace(view, period=period, tense=tense), article, Found(f"{slugify(base)}-{year}", f"{base}-{year}", "discovered",
                                                      0.55, None, year, participants=named.participants)))
     return out
+
+
+# "2024-07-26 11:01 HKT" on a page that gave no publication date: the time it was posted
+STAMP = re.compile(r"(?<![\d-])((?:19|20)\d\d)-([01]\d)-([0-3]\d)[ T][0-2]\d:[0-5]\d(?!\d)")
+
+
+def page_stamp(text: str) -> date | None:
+    """An undated page's own time stamp (date and time of day written together), the latest if several:
+    the page's publication, which relative dates ("on the 25th", "yesterday") are read against."""
+    if "-" not in text:
+        return None
+    days = [d for m in STAMP.finditer(text) if (d := _safe_day(*map(int, m.groups())))]
+    return max(days, default=None)
+
+
+def _safe_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _sentence_year(view: View) -> int | None:
