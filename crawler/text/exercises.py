@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from config.fastregex import FastRegex
@@ -150,7 +150,7 @@ class Article:
     places: frozenset[str] = frozenset()  # every place the article names
     coast_guard: bool = False  # the article reports a coast-guard patrol: its "joint patrol" is that one
     partners: frozenset[str] = frozenset()  # countries the article names together with China or Russia
-    patrol_vehicles: str | None = None  # the one patrol kind its sentences name vehicles for (air or naval)
+    lazy: dict = field(default_factory=dict, compare=False)  # facts worked out when first asked for
     # A page with no date and no year: the days and months it writes ("27 July to 15 August", 7月14日),
     # by index of the view, read in the leap year 2000 (only their month and day mean anything)
     yearless_days: tuple[tuple[int, Period], ...] = ()
@@ -273,13 +273,10 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
     china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
     coast_guard = bool(COAST_GUARD.search(text + "\n" + title)) and any(  # one scan of the text first
         COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
-    kinds = {kind for v in views if PATROL.search(v.sentence.text) and (kind := patrol_by_vehicle(v.sentence.text))} \
-        if PATROL.search(text) or PATROL.search(title) else set()  # one scan of the text first
     draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china,
                     originals=tuple(s.text for s in written),
                     places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
-                    partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g),
-                    patrol_vehicles=kinds.pop() if len(kinds) == 1 else None)
+                    partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g))
     chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
     year = article_year(views, gazetteer, draft) if published is None else None
     dates = _Dates([s.text for s in sentences], published, year)
@@ -586,7 +583,7 @@ def _patrol_kind(view: View, article: Article, named_here: bool) -> str | None:
             return article.gazetteer.series_of(hit.ref).kind
     if PATROL.search(text):
         # "The first joint patrol in the Asia-Pacific took place in 2021" names no ships: the article's do
-        return patrol_by_vehicle(text) or article.patrol_vehicles
+        return patrol_by_vehicle(text) or patrol_vehicles(article)
     if named_here or not ({"CN", "RU"} <= view.facts.actors or view.facts.two_of_them(article.pair)):
         return None  # without the word "patrol", both must be named as flying/sailing
     if BOMBERS.search(text) and (EXERCISE_NOUN.search(text) or re.search(r"\bfl(?:ew|ight)\b", text)):
@@ -596,6 +593,15 @@ def _patrol_kind(view: View, article: Article, named_here: bool) -> str | None:
     if NAVAL.search(text) and SAILED.search(text):
         return "naval_patrol"  # "Chinese and Russian warships sailed through the Tsugaru Strait"
     return None
+
+
+def patrol_vehicles(article: Article) -> str | None:
+    """The one patrol kind the article's patrol sentences name vehicles for (air or naval), else None."""
+    if "patrol_vehicles" not in article.lazy:
+        kinds = {kind for v in article.views
+                 if PATROL.search(v.sentence.text) and (kind := patrol_by_vehicle(v.sentence.text))}
+        article.lazy["patrol_vehicles"] = kinds.pop() if len(kinds) == 1 else None
+    return article.lazy["patrol_vehicles"]
 
 
 def patrol_by_vehicle(text: str) -> str | None:
@@ -773,12 +779,13 @@ NEGATED = FastRegex(r"\b(?:no|not an?|never|neither|nor)\s+(?:\w+\s+)?(?:joint\s
 
 def activity_mentions(view: View, article: Article, named_here: bool, local: tuple[Mention, ...]) -> list[Mention]:
     """Unnamed patrols/drills; `local` are the exercises this article names, which "the drills" may mean."""
-    if view.generic or NEGATED.search(view.sentence.text):
+    if view.generic:
         return []
-    if CRITICISED.search(view.sentence.text) and _outsider(view, article):
-        return []  # "Japan and the US launched a drill aimed at China and Russia"
-    return [m for kind in activity_kinds(view, article, named_here)
-            if china_russia_activity(view, article, kind) for m in _activity_mentions(view, article, kind, local)]
+    kinds = [kind for kind in activity_kinds(view, article, named_here) if china_russia_activity(view, article, kind)]
+    text = view.sentence.text
+    if not kinds or NEGATED.search(text) or (_outsider(view, article) and CRITICISED.search(text)):
+        return []  # "no joint drill is planned"; "Japan and the US launched a drill aimed at China and Russia"
+    return [m for kind in kinds for m in _activity_mentions(view, article, kind, local)]
 
 
 def _mention_window(m: Mention, gazetteer: Gazetteer) -> tuple[date, date] | None:
@@ -825,8 +832,13 @@ def _adopt(view: View, article: Article, named: Mention) -> Mention:
     return make_mention(view, article, found)
 
 
+_ARRANGED = re.compile(r"\b(?:planned|agreed|decided|arranged)\b|(?i:запланирован|объявлен|анонсирован|договорил)")
+
+
 def _arranged_only(view: View, article: Article) -> bool:
     """ "The drills were planned in April 2006": the sentence dates the planning, not the drill."""
+    if not _ARRANGED.search(view.sentence.text):
+        return False  # cheap first: few sentences speak of planning
     base = article.published or date(view.period.start.year, 12, 31)
     return only_arranged_dates(view.sentence.text, DateContext(base, view.tense == "future"))
 
@@ -904,6 +916,7 @@ NAME_EDITION = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+
 HELD_VERB = re.compile(r"\b(?:launched|launch|began|begin|held|hold|holds|holding|staged|stage|conducted|conduct|"
                        r"wrapped up|concluded|completed|kicked off|took part in|take part in|taking part in|"
                        r"participated in|participate in|joined|join)\s+(?:the\s+)?$", re.I)
+_NUMERAL = re.compile(r" (?:I{1,3}|IV|V)\b")
 VERB_CONFIDENCE = 0.66  # a name with a year after "held"/"launched": needs exercise words in the article
 RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
 ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
@@ -1009,8 +1022,9 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
                 out.append((m.start("name"), m.end("name"), m.group("name"), 0.7))
             elif HELD_VERB.search(text, max(0, m.start() - 24), m.start()):
                 out.append((m.start("name"), m.end("name"), m.group("name"), VERB_CONFIDENCE))
-        out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in NAME_EDITION.finditer(text)
-                if EXERCISE_NOUN.search(text[m.end():m.end() + 25]) and not re.search(r"\bWar\s+I", m.group("name"))]
+        if _NUMERAL.search(text):  # cheap first: few sentences write an edition numeral
+            out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in NAME_EDITION.finditer(text)
+                    if EXERCISE_NOUN.search(text[m.end():m.end() + 25]) and not re.search(r"\bWar\s+I", m.group("name"))]
     if not _title_case(text):  # a headline capitalises every word
         out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE) for m in EXERCISE_TITLE.finditer(text)]
     if _APPOSITION.search(text):  # cheap first: few sentences have ", the ... exercise"
@@ -1083,7 +1097,7 @@ def discovered_mentions(view: View, article: Article) -> list[Mention]:
     Shield-2026", not also "Northern" or "Northern Shield" from another route)."""
     found = []
     who = view.facts.actors & ({"CN", "RU"} | article.partners)
-    if CRITICISED.search(view.sentence.text) and _outsider(view, article):
+    if _outsider(view, article) and CRITICISED.search(view.sentence.text):
         return []  # "China and Russia oppose the US-South Korea Freedom Shield exercise": someone else's
     for start, end, raw, confidence in _candidate_names(view):
         if confidence == TITLE_CONFIDENCE and (not who or _outsider(view, article)):
