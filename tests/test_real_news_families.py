@@ -556,3 +556,14 @@ def test_an_undated_page_is_read_against_its_own_time_stamp(gazetteer):
     text = ("Replay | China's defence ministry said yesterday that Chinese and Russian bombers flew a joint patrol "
             "over the Bering Sea on Thursday.\nChina 2031-07-26 11:01 HKT Read more")
     assert keys(text, None, gazetteer) == {"joint-strategic-air-patrol-2031-07"}
+
+
+def test_a_since_year_does_not_date_the_sentence(gazetteer):
+    text = "MOSCOW, Sept 3 - Chinese troops joined Russia's Vostok exercises on Monday, the largest since 1981."
+    assert keys(text, date(2031, 9, 4), gazetteer) == {"vostok-2031"}
+
+
+def test_last_year_in_a_series_story_names_the_editions_of_last_year(gazetteer):
+    text = ("The Joint Sea-2016 drills opened in the South China Sea on Monday. Last year, the two navies held the "
+            "exercise twice, in the Mediterranean and in the Sea of Japan.")
+    assert keys(text, date(2016, 9, 13), gazetteer) == {"joint-sea-2016", "joint-sea-2015-i", "joint-sea-2015-ii"}

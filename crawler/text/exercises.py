@@ -27,8 +27,8 @@ from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analys
                                     article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
-from crawler.text.reldates import (DateContext, Period, find_periods, only_arranged_dates, resolve_period,
-                                   sentence_year_hint, uses_previous)
+from crawler.text.reldates import (RELATIVE_YEAR, DateContext, Period, find_periods, only_arranged_dates,
+                                   resolve_period, sentence_year_hint, uses_previous)
 from crawler.text.sentences import Sentence, iter_sentences
 
 DRILL_SERIES = "joint-drill"  # key prefix of unnamed China–Russia drills not in the gazetteer
@@ -1293,6 +1293,10 @@ def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Menti
     out = []
     for view in article.views:
         text = view.sentence.text
+        if view.period is None and RELATIVE_YEAR.search(text):
+            # "Last year, the two navies held the exercise twice": a sentence no route dated (it names
+            # neither the pair nor the exercise), dated here
+            view = replace(view, period=_period(text, sentence_tense(text), article.published, None, article.year))
         if not (view.period and view.period.precision == "year") and not _YEAR_WORD.search(text):
             continue  # cheap first: most sentences give no year
         # not "East" of "East China Sea", nor the look-alike "Far East"

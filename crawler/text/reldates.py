@@ -413,14 +413,14 @@ def _in_since_clause(sentence: str, position: int) -> bool:
     return bool(_SINCE_CLAUSE.search(sentence[max(0, position - 80):position]))
 
 
-_RELATIVE_YEAR = re.compile(r"\b(?P<last>last year)\b|\b(?P<next>next year)\b|\bthis year\b|"
+RELATIVE_YEAR = re.compile(r"\b(?P<last>last year)\b|\b(?P<next>next year)\b|\bthis year\b|"
                             r"(?i:в (?:(?P<ru_last>прошлом)|(?P<ru_next>следующем)|этом) году)|"
                             r"(?P<zh_last>去年)|(?P<zh_next>明年)|今年", re.I)
 
 
 def relative_year(sentence: str, base: date) -> int | None:
     """ "Last year, the exercises took place from March 11 to 15": the year of the days it writes."""
-    m = _RELATIVE_YEAR.search(sentence)
+    m = RELATIVE_YEAR.search(sentence)
     if m is None:
         return None
     if m["last"] or m["ru_last"] or m["zh_last"]:
@@ -428,8 +428,13 @@ def relative_year(sentence: str, base: date) -> int | None:
     return base.year + 1 if (m["next"] or m["ru_next"] or m["zh_next"]) else base.year
 
 
+_SINCE_BEFORE = re.compile(r"(?i:\bsince\s+$|\bс\s+$)")
+
+
 def sentence_year_hint(sentence: str) -> int | None:
-    years = set(_ANY_YEAR.findall(sentence))
+    """The one year the sentence writes, not counting a "since" year ("the largest since 1981")."""
+    years = {m.group(1) for m in _ANY_YEAR.finditer(sentence)
+             if not _SINCE_BEFORE.search(sentence, max(0, m.start() - 8), m.start())}
     return int(years.pop()) if len(years) == 1 else None
 
 
