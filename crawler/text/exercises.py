@@ -1016,17 +1016,21 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
         if (_noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start())
                 or NAMED_AFTER.match(text[m.end():m.end() + 40])):
             out.append((m.start(1), m.end(1), m.group(1), 0.75))
-    if not _title_case(text):  # a headline capitalises every word
-        for m in NAME_YEAR.finditer(text):
+    name_years = list(NAME_YEAR.finditer(text))
+    numeral = _NUMERAL.search(text) is not None  # cheap first: few sentences write an edition numeral
+    # a headline capitalises every word (worked out only for the sentences that need it)
+    if (name_years or numeral or "Exercise" in text) and not _title_case(text):
+        for m in name_years:
             if _noun_next_to(text, m.start(), m.end(), 25):
                 out.append((m.start("name"), m.end("name"), m.group("name"), 0.7))
             elif HELD_VERB.search(text, max(0, m.start() - 24), m.start()):
                 out.append((m.start("name"), m.end("name"), m.group("name"), VERB_CONFIDENCE))
-        if _NUMERAL.search(text):  # cheap first: few sentences write an edition numeral
+        if numeral:
             out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in NAME_EDITION.finditer(text)
                     if EXERCISE_NOUN.search(text[m.end():m.end() + 25]) and not re.search(r"\bWar\s+I", m.group("name"))]
-    if not _title_case(text):  # a headline capitalises every word
-        out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE) for m in EXERCISE_TITLE.finditer(text)]
+        if "Exercise" in text:
+            out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE)
+                    for m in EXERCISE_TITLE.finditer(text)]
     if _APPOSITION.search(text):  # cheap first: few sentences have ", the ... exercise"
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in APPOSITIVE.finditer(text)
                 if not find_places(m.group("name"))]

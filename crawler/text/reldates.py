@@ -420,6 +420,8 @@ RELATIVE_YEAR = re.compile(r"\b(?P<last>last year)\b|\b(?P<next>next year)\b|\bt
 
 def relative_year(sentence: str, base: date) -> int | None:
     """ "Last year, the exercises took place from March 11 to 15": the year of the days it writes."""
+    if "year" not in sentence and "году" not in sentence and "年" not in sentence:
+        return None  # cheap first
     m = RELATIVE_YEAR.search(sentence)
     if m is None:
         return None
@@ -433,8 +435,10 @@ _SINCE_BEFORE = re.compile(r"(?i:\bsince\s+$|\bс\s+$)")
 
 def sentence_year_hint(sentence: str) -> int | None:
     """The one year the sentence writes, not counting a "since" year ("the largest since 1981")."""
-    years = {m.group(1) for m in _ANY_YEAR.finditer(sentence)
-             if not _SINCE_BEFORE.search(sentence, max(0, m.start() - 8), m.start())}
+    years = set(_ANY_YEAR.findall(sentence))
+    if len(years) > 1 or (years and ("since" in sentence or "с " in sentence or "Since" in sentence)):
+        years = {m.group(1) for m in _ANY_YEAR.finditer(sentence)
+                 if not _SINCE_BEFORE.search(sentence, max(0, m.start() - 8), m.start())}
     return int(years.pop()) if len(years) == 1 else None
 
 
