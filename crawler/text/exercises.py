@@ -595,11 +595,15 @@ def _patrol_kind(view: View, article: Article, named_here: bool) -> str | None:
     return None
 
 
+def _may_patrol(text: str) -> bool:
+    return "atrol" in text or "атрул" in text or "巡" in text or "ATROL" in text or "АТРУЛ" in text
+
+
 def patrol_vehicles(article: Article) -> str | None:
     """The one patrol kind the article's patrol sentences name vehicles for (air or naval), else None."""
     if "patrol_vehicles" not in article.lazy:
-        kinds = {kind for v in article.views
-                 if PATROL.search(v.sentence.text) and (kind := patrol_by_vehicle(v.sentence.text))}
+        kinds = {kind for v in article.views if _may_patrol(v.sentence.text) and PATROL.search(v.sentence.text)
+                 and (kind := patrol_by_vehicle(v.sentence.text))}
         article.lazy["patrol_vehicles"] = kinds.pop() if len(kinds) == 1 else None
     return article.lazy["patrol_vehicles"]
 
