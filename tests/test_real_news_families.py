@@ -412,3 +412,158 @@ def test_history_places_are_compared_on_the_shipped_geography_whatever_the_confi
     finally:
         exercises._coordinates.cache_clear()
         exercises.near.cache_clear()
+
+
+# --- round 3 ------------------------------------------------------------------------------------
+
+def test_a_garbled_chinese_copy_is_read_as_what_it_copies(gazetteer):
+    # rare variant characters swapped in (聯郃 for 聯合, 縯習 for 演習), and pinyin leaked after characters
+    swapped = "中俄“海上聯郃-2031”縯習於7月3日在青島附近海域擧行，雙方蓡縯艦艇十艘。"
+    assert keys(swapped, date(2031, 7, 2), gazetteer) == {"joint-sea-2031"}
+    leaked = "據(jù)報道，中俄海警艦艇編隊在北太平洋執(zhí)行聯(lián)合巡航任務。"
+    assert keys(leaked, date(2031, 9, 25), gazetteer) == {"coast-guard-joint-patrol-2031-09"}
+
+
+def test_lianxun_is_a_joint_patrol(gazetteer):
+    text = "日前，中俄两国海警舰艇编队在日本海执行联演联巡任务。"
+    assert keys(text, date(2031, 9, 25), gazetteer) == {"coast-guard-joint-patrol-2031-09"}
+
+
+def test_a_future_drill_dated_on_its_articles_day_is_the_exercise_the_article_names(gazetteer):
+    title = "Chinese troops to join the Vostok-2022 exercise"
+    text = ("BEIJING, Aug 17 - Chinese soldiers will drill together with Russians and Belarusians, the defence "
+            "ministry said.")
+    assert keys(text, date(2022, 8, 17), gazetteer, title) == {"vostok-2022"}  # not a drill of 17 August
+
+
+def test_the_first_patrol_with_its_year_is_one_event_whatever_habit_follows(gazetteer):
+    text = ("Russian and Chinese warships ended their joint patrol in the Pacific on Monday. The first joint "
+            "patrol in the Asia-Pacific took place in 2021 and has been held annually since.")
+    found = keys(text, date(2031, 8, 25), gazetteer)
+    assert "joint-naval-patrol-2021-10" in found
+    assert "joint-naval-patrol-2031-08" in found  # the patrol of the news keeps its own month
+
+
+def test_until_monday_is_the_monday_ahead(gazetteer):
+    text = ("Iran, Russia and China began a four-day joint naval exercise in the Gulf of Oman on Friday. The "
+            "“Harbour Lock,” as the event is codenamed, will last until Monday.")
+    mentions = detect_mentions(text, date(2031, 12, 26), gazetteer)  # a Friday
+    assert {m.exercise for m in mentions} == {"harbour-lock-2031"}  # the drill begun on Friday is that one
+    assert {m.date for m in mentions if m.kind == "discovered"} == {date(2031, 12, 29)}
+
+
+def test_an_undated_yearless_page_names_the_one_edition_its_days_fit(gazetteer):
+    # Peace Mission 2013 ran from 27 July to 15 August at Chebarkul; no other edition starts then
+    text = ("Russian and Chinese troops hold the Peace Mission exercise in the Urals. The drills run from "
+            "27 July to 15 August at the Chebarkul range.")
+    assert keys(text, None, gazetteer) == {"peace-mission-2013"}
+    # a day two editions could hold names none
+    assert keys("The Peace Mission exercise of China and Russia opened on 22 August.", None, gazetteer) == set()
+    # the one coast-guard patrol of the gazetteer that a yearless day fits
+    text = "9月21日起，中俄海警舰艇编队展开北太平洋联合巡航。"
+    assert keys(text, None, gazetteer) == {"coast-guard-joint-patrol-2024-09"}
+
+
+def test_the_following_year_of_a_series_history_is_the_next_edition(gazetteer):
+    text = ("China and Russia held Joint Sea-2012 in the Yellow Sea in April 2012. The following year, the two "
+            "navies held the exercises in the Sea of Japan.")
+    assert keys(text, None, gazetteer) == {"joint-sea-2012", "joint-sea-2013"}
+
+
+def test_last_year_dates_the_days_a_sentence_writes_without_a_year():
+    from crawler.text.reldates import DateContext, resolve_period
+
+    period = resolve_period("Last year, the drills took place from March 11 to 15.", DateContext(date(2031, 12, 20)))
+    assert (period.start, period.end) == (date(2030, 3, 11), date(2030, 3, 15))
+
+
+def test_an_undated_page_reads_its_history_in_the_year_of_the_code_name_it_introduces(gazetteer):
+    text = ("China, Russia and Iran will hold the naval exercise \"Harbour Lock-2031\" near Chabahar this month. "
+            "Last year, the exercises took place from March 11 to 15 off the same port.")
+    found = {m.exercise: m for m in detect_mentions(text, None, gazetteer)}
+    assert set(found) == {"harbour-lock-2031", "harbour-lock-2030"}
+    assert found["harbour-lock-2030"].start == date(2030, 3, 11)
+    # only "the exercises took place/were held": not any sentence about the exercise
+    text = ("China, Russia and Iran will hold the naval exercise \"Harbour Lock-2031\" near Chabahar. Details of "
+            "the exercise were not given last year.")
+    assert keys(text, None, gazetteer) == {"harbour-lock-2031"}
+
+
+def test_a_series_name_without_a_year_is_the_edition_the_article_writes_with_one(gazetteer):
+    text = ("Harbour Lock-2031 will include search and rescue, the ministry said. The drill is the third in what "
+            "is known as the 'Maritime Harbour Lock' exercise series of China, Russia and Iran.")
+    assert keys(text, None, gazetteer) == {"harbour-lock-2031"}
+
+
+@pytest.mark.parametrize("text, key", [
+    ("Iran, Russia and China launched Harbour Lock 2031 in the Gulf of Oman on Monday. The drills last five days.",
+     "harbour-lock-2031"),
+    ("Chinese and Russian marines took part in Coastal Shield-2031, which ended on Friday. The exercise was the "
+     "largest yet.", "coastal-shield-2031"),
+    ("The navies of China, Russia and South Africa held the Mosi III exercise off Richards Bay.", "mosi-iii-2031"),
+])
+def test_a_code_name_held_or_numbered_is_discovered_without_quotes(gazetteer, text, key):
+    assert key in keys(text, date(2031, 3, 12), gazetteer)
+
+
+def test_a_name_with_a_year_after_held_is_no_exercise_in_a_story_without_exercises(gazetteer):
+    text = "China and Russia held Eurasia 2031 in Kazan on Monday, with trade deals signed by both."
+    assert keys(text, date(2031, 3, 12), gazetteer) == set()
+
+
+def test_the_words_after_a_chinese_code_name_describe_it_and_name_no_series(gazetteer):
+    text = "中俄伊三国海军举行“安全纽带-2031”海上联合演习。"
+    assert keys(text, date(2031, 3, 12), gazetteer) == {"安全纽带-2031"}
+
+
+@pytest.mark.parametrize("text", [
+    "China and Russia oppose the US-South Korea Freedom Shield 2031 exercise, their foreign ministries said on Monday.",
+    "Japanese and US forces launched Keen Sword 2031 on Monday, a drill aimed at China and Russia.",
+])
+def test_an_exercise_china_and_russia_criticise_or_are_targeted_by_is_not_theirs(gazetteer, text):
+    assert keys(text, date(2031, 9, 12), gazetteer) == set()
+
+
+def test_japan_protesting_a_joint_patrol_leaves_the_patrol(gazetteer):
+    text = "Japan protested after Chinese and Russian bombers flew a joint patrol near its airspace on Tuesday."
+    assert keys(text, date(2031, 9, 12), gazetteer) == {"joint-strategic-air-patrol-2031-09"}
+
+
+def test_a_drill_the_sentence_denies_is_no_drill(gazetteer):
+    text = "Chinese warships visited Vladivostok on Monday for Russia's Navy Day parade; no joint drill is planned."
+    assert keys(text, date(2031, 7, 28), gazetteer) == set()
+
+
+def test_china_sending_no_troops_is_not_china_taking_part(gazetteer):
+    text = "Russian and Belarusian troops started the Zapad-2031 strategic exercise on Monday. China sent no troops."
+    assert keys(text, date(2031, 9, 12), gazetteer) == set()
+
+
+def test_a_drill_dated_only_by_when_it_was_planned_is_the_exercise_not_a_drill_of_that_month(gazetteer):
+    text = ("China and Russia held the Peace Mission 2007 exercise in August 2007. The holding of the drills was "
+            "planned in April 2006, when Chinese and Russian defence ministers met in Beijing.")
+    assert keys(text, None, gazetteer) == {"peace-mission-2007"}
+
+
+def test_no_joint_air_patrol_before_the_first_one(gazetteer):
+    # the first joint strategic air patrol flew in July 2019: a page dated 2016 (by its template) reports another
+    text = "Chinese and Russian bombers flew a joint patrol over the Sea of Japan on Tuesday."
+    assert keys(text, date(2016, 11, 26), gazetteer) == set()
+    assert keys(text, date(2031, 11, 26), gazetteer) == {"joint-strategic-air-patrol-2031-11"}
+
+
+def test_an_undated_page_is_read_against_its_own_time_stamp(gazetteer):
+    text = ("Replay | China's defence ministry said yesterday that Chinese and Russian bombers flew a joint patrol "
+            "over the Bering Sea on Thursday.\nChina 2031-07-26 11:01 HKT Read more")
+    assert keys(text, None, gazetteer) == {"joint-strategic-air-patrol-2031-07"}
+
+
+def test_a_since_year_does_not_date_the_sentence(gazetteer):
+    text = "MOSCOW, Sept 3 - Chinese troops joined Russia's Vostok exercises on Monday, the largest since 1981."
+    assert keys(text, date(2031, 9, 4), gazetteer) == {"vostok-2031"}
+
+
+def test_last_year_in_a_series_story_names_the_editions_of_last_year(gazetteer):
+    text = ("The Joint Sea-2016 drills opened in the South China Sea on Monday. Last year, the two navies held the "
+            "exercise twice, in the Mediterranean and in the Sea of Japan.")
+    assert keys(text, date(2016, 9, 13), gazetteer) == {"joint-sea-2016", "joint-sea-2015-i", "joint-sea-2015-ii"}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from config.fastregex import FastRegex
@@ -27,7 +27,8 @@ from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analys
                                     article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
-from crawler.text.reldates import DateContext, Period, resolve_period, sentence_year_hint, uses_previous
+from crawler.text.reldates import (RELATIVE_YEAR, DateContext, Period, find_periods, only_arranged_dates,
+                                   resolve_period, sentence_year_hint, uses_previous)
 from crawler.text.sentences import Sentence, iter_sentences
 
 DRILL_SERIES = "joint-drill"  # key prefix of unnamed China–Russia drills not in the gazetteer
@@ -60,12 +61,12 @@ CHINA_TAKES_PART = FastRegex(
     r"\b(?:Chinese|PLA|China's|Beijing's)\s+(?:\w+\s+)?(?:troops|soldiers|forces|servicemen|service members|"
     r"warships|ships|navy|contingent|units|military|aircraft|bombers|personnel|army|marines|paratroopers)\b|"
     r"\bChina\s+(?:will\s+|would\s+|has\s+|also\s+)?(?:sends?|sent|joins?|joined|takes? part|took part|"
-    r"participat\w+|contribut\w+)\b|\bPeople's Liberation Army\b|"
+    r"participat\w+|contribut\w+)\b(?!\s+no\b)|\bPeople's Liberation Army\b|"
     r"(?i:китайск\w+\s+(?:военн\w+|войск\w*|корабл\w+|подразделени\w+|самол[её]т\w*)|военнослужащ\w+\s+(?:китая|кнр|ноак)|"
     r"китай\s+(?:направит|направил|примет участие|принял участие)|\bноак\b)|解放军|中方(?:派|参)|中国军队|参演", re.I)
 # "anti-submarine patrol aircraft", "a patrol ship": equipment, not a patrol
 PATROL = FastRegex(r"\bpatrol(?:s|led|ling|ing)?\b(?!\s+(?:aircraft|planes?|ships?|boats?|vessels?|craft)\b)|"
-                   r"(?i:патрул\w*)|巡航|巡逻", re.I)
+                   r"(?i:патрул\w*)|巡航|巡逻|巡邏|联巡|聯巡", re.I)
 # "air" as in air force or air patrol, not "joint air defence" or "air targets" of a naval drill
 AIR = FastRegex(r"\b(?:bombers?|aircraft|air ?force|aerial|air(?! defen[cs]e| targets?)|warplanes|jets|planes|"
                 r"Tu-95\w*|H-6\w*|strategic missile carriers|aviation)\b|(?i:бомбардировщ\w*|ракетоносц\w*|самол[её]т\w*|"
@@ -149,6 +150,11 @@ class Article:
     places: frozenset[str] = frozenset()  # every place the article names
     coast_guard: bool = False  # the article reports a coast-guard patrol: its "joint patrol" is that one
     partners: frozenset[str] = frozenset()  # countries the article names together with China or Russia
+    lazy: dict = field(default_factory=dict, compare=False)  # facts worked out when first asked for
+    # A page with no date and no year: the days and months it writes ("27 July to 15 August", 7月14日),
+    # by index of the view, read in the leap year 2000 (only their month and day mean anything)
+    yearless_days: tuple[tuple[int, Period], ...] = ()
+    year: int | None = None  # an undated page: the year of the exercise it names (article_year)
 
     def original(self, view: View) -> str:
         index = view.sentence.index
@@ -180,8 +186,8 @@ def _period(text: str, tense: str, published: date | None, previous: Period | No
         # A date that reads the same from either end of its year is absolute ("August 18, 2005",
         # "July 28" or "last year" in a "Joint Sea 2017" story); "on Wednesday" or "last month"
         # would move with the anchor, so they are not dates here.
-        early = resolve_period(text, DateContext(date(year, 1, 1), tense == "future", None, written))
-        late = resolve_period(text, DateContext(date(year, 12, 31), tense == "future", None, written))
+        early = resolve_period(text, DateContext(date(year, 1, 1), tense == "future", previous, written))
+        late = resolve_period(text, DateContext(date(year, 12, 31), tense == "future", previous, written))
         if early is not None and early == late:
             return early
         return Period(date(year, 1, 1), date(year, 12, 31), "year") if written else None
@@ -194,18 +200,34 @@ def _period(text: str, tense: str, published: date | None, previous: Period | No
     return period
 
 
-def article_year(views, gazetteer: Gazetteer) -> int | None:
+def article_year(views, gazetteer: Gazetteer, draft: Article | None = None) -> int | None:
     """The year an undated page is about: the latest year written with an exercise name in it
     ("Joint Sea 2017", "Vostok-2018"); None when it names none."""
     years = [hit.year for view in views for hit in view.names if hit.year and hit.kind != "look_alike"]
     years += [gazetteer.instance(hit.ref).year for view in views for hit in view.names
               if hit.kind == "instance" and re.search(r"\d\d", hit.text)]
+    if not years and draft is not None:
+        # a code name of China's and Russia's the page introduces with its year ("Security Belt-2025"),
+        # not a look-alike's nor another alliance's ("Rubezh-2012" of four CSTO members)
+        years = [year for view in views for start, end, raw, _ in code_name_candidates(view.sentence.text)
+                 if (year := split_year(split_part(clean_name(raw))[0])[1])
+                 and not any(h.start < end and start < h.end for h in view.names)
+                 and discovered_participants(view, draft) is not None]
     return max(years, default=None)
 
 
 def _is_generic(text: str, period: Period | None) -> bool:
     specific = period is not None and period.precision in ("range", "day", "week", "month")
-    return bool(GENERIC.search(text)) and not specific
+    if specific or not GENERIC.search(text):
+        return False
+    # "The first joint patrol took place in 2021 and has been held every year since": that first one
+    # is one event, numbered and dated, whatever habit follows it.
+    return not (period is not None and _YEAR_WORD.search(text) and _numbered_activity(text))
+
+
+def _numbered_activity(text: str) -> bool:
+    return any((noun := regex.search(text)) and find_ordinal(text, noun.start()) is not None
+               for regex in (PATROL, EXERCISE_NOUN))
 
 
 class _Dates:
@@ -256,9 +278,47 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
                     places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
                     partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g))
     chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
-    dates = _Dates([s.text for s in sentences], published, article_year(views, gazetteer) if published is None else None)
+    year = article_year(views, gazetteer, draft) if published is None else None
+    dates = _Dates([s.text for s in sentences], published, year)
+    days = tuple((i, p) for i, v in enumerate(views) if i in chosen or EXERCISE_NOUN.search(v.sentence.text)
+                 for p in yearless_days(v.sentence.text)) if published is None and year is None else ()
     return replace(draft, views=tuple(dates.dated(i, view) if i in chosen else view for i, view in enumerate(views)),
-                   mentioning=chosen)
+                   mentioning=chosen, yearless_days=days, year=year)
+
+
+def yearless_days(text: str) -> list[Period]:
+    """Days and ranges the sentence writes without a year, as read in 2000: those that read the same
+    from either end of the year (absolute: "27 July", not "on Saturday" or "last month")."""
+    if _YEAR_WORD.search(text):
+        return []
+    early = find_periods(text, DateContext(date(2000, 1, 1), False, None, 2000))
+    if not early:
+        return []
+    late = set(find_periods(text, DateContext(date(2000, 12, 31), False, None, 2000)))
+    return [p for at, p in early if (at, p) in late and p.precision in ("day", "range")]
+
+
+def _shifted(day: date, year: int) -> date | None:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return None
+
+
+def edition_by_day(instances, days: list[Period]) -> Instance | None:
+    """The one instance whose dates every yearless day fits (a range starting within three days of its
+    start, a day inside its dates with a day's slack); None when none or several do."""
+    fits = [i for i in instances if i.start is not None and days and all(_fits(p, i) for p in days)]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _fits(p: Period, i: Instance) -> bool:
+    start = _shifted(p.start, i.year)
+    if start is None:
+        return False
+    if p.precision == "range":
+        return abs((start - i.start).days) <= 3
+    return i.start - timedelta(days=1) <= start <= (i.end or i.start) + timedelta(days=1)
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -444,9 +504,11 @@ def named_from_series(hit: NameHit, view: View, article: Article) -> Mention | N
     series = article.gazetteer.series_of(hit.ref)
     if series.is_patrol or (hit.generic and not _exercise_noun_near(view, hit)):
         return None
+    if not hit.year and any(0 <= hit.start - end <= 3 for _, end, _, _ in _candidate_names(view)):
+        return None  # “安全纽带-2023”海上联合演习: the series' words describe the code name just before them
     year = _series_year(hit, series, view, article)
     if year is None:
-        return None
+        return _yearless_edition(hit, series, view, article)
     instance = _series_edition(series, year, hit.part, view, article)
     if instance is None and series.ambiguous and not _china_context(view, article):
         return None  # "Zapad-2025" without China is Russia's own drill
@@ -456,6 +518,16 @@ def named_from_series(hit: NameHit, view: View, article: Article) -> Mention | N
     who = tuple(dict.fromkeys(series.participants + text_participants(view, article)))
     return make_mention(view, article, Found(instance_key(series.id, year, hit.part), name, "named",
                                              0.85 if hit.year else 0.6, series.id, year, participants=who))
+
+
+def _yearless_edition(hit: NameHit, series: Series, view: View, article: Article) -> Mention | None:
+    """A page with neither date nor year names the series ("the Peace Mission drills are under way at
+    Chebarkul") and writes days ("from 27 July to 15 August"): the one edition those days fit."""
+    if (not article.yearless_days or hit.generic or view.generic or hit.part
+            or not _exercise_noun_near(view, hit, 40)):
+        return None
+    instance = edition_by_day(article.gazetteer.instances_of(series.id), [p for _, p in article.yearless_days])
+    return make_mention(view, article, Found.of(instance, "named", 0.6)) if instance else None
 
 
 def listed_editions(hit: NameHit, view: View, article: Article) -> list[Mention]:
@@ -510,7 +582,8 @@ def _patrol_kind(view: View, article: Article, named_here: bool) -> str | None:
         if hit.kind == "series" and article.gazetteer.series_of(hit.ref).is_patrol:
             return article.gazetteer.series_of(hit.ref).kind
     if PATROL.search(text):
-        return patrol_by_vehicle(text)
+        # "The first joint patrol in the Asia-Pacific took place in 2021" names no ships: the article's do
+        return patrol_by_vehicle(text) or patrol_vehicles(article)
     if named_here or not ({"CN", "RU"} <= view.facts.actors or view.facts.two_of_them(article.pair)):
         return None  # without the word "patrol", both must be named as flying/sailing
     if BOMBERS.search(text) and (EXERCISE_NOUN.search(text) or re.search(r"\bfl(?:ew|ight)\b", text)):
@@ -520,6 +593,19 @@ def _patrol_kind(view: View, article: Article, named_here: bool) -> str | None:
     if NAVAL.search(text) and SAILED.search(text):
         return "naval_patrol"  # "Chinese and Russian warships sailed through the Tsugaru Strait"
     return None
+
+
+def _may_patrol(text: str) -> bool:
+    return "atrol" in text or "атрул" in text or "巡" in text or "ATROL" in text or "АТРУЛ" in text
+
+
+def patrol_vehicles(article: Article) -> str | None:
+    """The one patrol kind the article's patrol sentences name vehicles for (air or naval), else None."""
+    if "patrol_vehicles" not in article.lazy:
+        kinds = {kind for v in article.views if _may_patrol(v.sentence.text) and PATROL.search(v.sentence.text)
+                 and (kind := patrol_by_vehicle(v.sentence.text))}
+        article.lazy["patrol_vehicles"] = kinds.pop() if len(kinds) == 1 else None
+    return article.lazy["patrol_vehicles"]
 
 
 def patrol_by_vehicle(text: str) -> str | None:
@@ -551,7 +637,8 @@ def china_russia_activity(view: View, article: Article, kind: str | None) -> boo
 def _patrol_of_others(facts: SentenceFacts) -> bool:
     """Every "patrol" of the sentence is someone else's ("a US-led coalition for patrols in the Gulf")."""
     patrols = [m.span() for m in PATROL.finditer(facts.text)]
-    ours = [span for span in patrols if span in facts.activities or JOINT.search(facts.text[max(0, span[0] - 25):span[0]])]
+    ours = [span for span in patrols if span in facts.activities or JOINT.search(facts.text[max(0, span[0] - 25):span[0]])
+            or facts.text.startswith("联", span[0])]  # 联巡: "joint patrol" in one word
     return bool(patrols) and not ours  # "a joint patrol" near "Tokyo" is still theirs
 
 
@@ -652,11 +739,22 @@ def _new_activity(view: View, article: Article, kind: str, window: Period, ordin
     key = patrol_key(series_id, when)
     if article.gazetteer.get_instance(key) is not None:
         return None
+    if (series and kind in ("air_patrol", "naval_patrol") and (first := _first_edition(article.gazetteer, series.id))
+            and when < first - timedelta(days=31)):
+        # before the first joint air (2019) or naval (2021) patrol the gazetteer records: not one of them
+        # (a page dated by its template, "the 25th" of an old month); the coast guards' river-border
+        # patrols are older than their first patrol at sea, so that series is left out
+        return None
     label = series.name if series else ("China–Russia joint drill" if kind == "drill" else series_id)
     prefix = f"{_ordinal_text(ordinal)} " if ordinal else ""
     return make_mention(view, article, Found(key, f"{prefix}{label} ({when:%Y-%m})", "drill" if kind == "drill"
                                              else "patrol", 0.6, series.id if series else None, when.year,
                                              ordinal=ordinal))
+
+
+def _first_edition(gazetteer: Gazetteer, series_id: str) -> date | None:
+    """Start of the series' first edition, when the gazetteer records which one was the first."""
+    return next((i.start for i in gazetteer.instances_of(series_id) if i.ordinal == 1 and i.start), None)
 
 
 def _ordinal_text(n: int) -> str:
@@ -676,12 +774,22 @@ def activity_kinds(view: View, article: Article, named_here: bool) -> list[str]:
     return [k for k in (kind, "drill" if drill else None) if k]  # named: its drill noun is that exercise
 
 
+# "no joint drill is planned", "did not hold joint exercises", "не проводили учений", 没有举行演习
+NEGATED = FastRegex(r"\b(?:no|not an?|never|neither|nor)\s+(?:\w+\s+)?(?:joint\s+)?(?:drills?|exercises?|patrols?|manoeuvres|maneuvers|war ?games)\b|"
+                    r"\b(?:did not|didn't|does not|doesn't|will not|won't|has not|have not|had not)\s+(?:\w+\s+){0,2}"
+                    r"(?:hold|held|conduct|stage|take part|join|participate)\w*\b|"
+                    r"(?i:\bне\s+(?:буд\w+\s+)?(?:провод|участв|план)\w*)|(?:没有|未|不会)(?:举行|参加|参与|进行)", re.I)
+
+
 def activity_mentions(view: View, article: Article, named_here: bool, local: tuple[Mention, ...]) -> list[Mention]:
     """Unnamed patrols/drills; `local` are the exercises this article names, which "the drills" may mean."""
     if view.generic:
         return []
-    return [m for kind in activity_kinds(view, article, named_here)
-            if china_russia_activity(view, article, kind) for m in _activity_mentions(view, article, kind, local)]
+    kinds = [kind for kind in activity_kinds(view, article, named_here) if china_russia_activity(view, article, kind)]
+    text = view.sentence.text
+    if not kinds or NEGATED.search(text) or (_outsider(view, article) and CRITICISED.search(text)):
+        return []  # "no joint drill is planned"; "Japan and the US launched a drill aimed at China and Russia"
+    return [m for kind in kinds for m in _activity_mentions(view, article, kind, local)]
 
 
 def _mention_window(m: Mention, gazetteer: Gazetteer) -> tuple[date, date] | None:
@@ -728,10 +836,44 @@ def _adopt(view: View, article: Article, named: Mention) -> Mention:
     return make_mention(view, article, found)
 
 
+_ARRANGED = re.compile(r"\b(?:planned|agreed|decided|arranged)\b|(?i:запланирован|объявлен|анонсирован|договорил)")
+
+
+def _arranged_only(view: View, article: Article) -> bool:
+    """ "The drills were planned in April 2006": the sentence dates the planning, not the drill."""
+    if not _ARRANGED.search(view.sentence.text):
+        return False  # cheap first: few sentences speak of planning
+    base = article.published or date(view.period.start.year, 12, 31)
+    return only_arranged_dates(view.sentence.text, DateContext(base, view.tense == "future"))
+
+
+def _yearless_activity(view: View, article: Article, kind: str) -> list[Mention]:
+    """ "From 21 September the two coast guards' ships patrolled the North Pacific" on a page with no
+    date or year: the one gazetteer patrol or drill of the kind those days fit, else nothing."""
+    index = view.sentence.index
+    days = [p for i, p in article.yearless_days if i == index]
+    if not days:
+        return []
+    pool = [i for i in article.gazetteer.instances if _kind_matches(i, kind, article.gazetteer)]
+    instance = edition_by_day(pool, days)
+    mention_kind = "drill" if kind == "drill" else "patrol"
+    return [make_mention(view, article, Found.of(instance, mention_kind, 0.6))] if instance else []
+
+
+def _announcement_day(view: View, article: Article) -> bool:
+    """A sentence in the future tense whose only date is on or before its article's day ("MOSCOW, Aug
+    17 - Chinese troops will drill with Russians"): that is when it was said, not when the drill is."""
+    period, published = view.period, article.published
+    return (view.tense == "future" and period is not None and published is not None
+            and period.precision in ("day", "week") and period.end <= published)
+
+
 def _activity_mentions(view: View, article: Article, kind: str, local: tuple[Mention, ...]) -> list[Mention]:
+    if _announcement_day(view, article) or (view.period and _arranged_only(view, article)):
+        view = replace(view, period=None)  # dated by its tense, as if the day were not written
     window = activity_window(view, article, kind)
     if window is None:
-        return []
+        return _yearless_activity(view, article, kind)
     named = local_exercise(window, local, article.gazetteer) if kind == "drill" else None
     if named is None and kind == "drill" and view.period is None:
         named = _only_exercise(local, window)
@@ -771,6 +913,15 @@ APPOSITIVE = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{N
                        r"(?=\s+(?:between|of|with|involving|that|which|held|hosted|by|for)\b|\s*[,.;)])", re.U)
 _APPOSITION = re.compile(r", (?:the|an?) (?:[\w-]+ ){0,3}?(?:exercise|drill|war ?game|manoeuvre|maneuver)")
 NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
+# "the Mosi III exercise": a name with its edition numeral, an exercise noun after it
+NAME_EDITION = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}}\s+(?:I{{1,3}}|IV|V))(?![\w-])",
+                         re.U)
+# "China and Russia launched Harbour Lock 2031", "took part in Coastal Shield-2031": what is held
+HELD_VERB = re.compile(r"\b(?:launched|launch|began|begin|held|hold|holds|holding|staged|stage|conducted|conduct|"
+                       r"wrapped up|concluded|completed|kicked off|took part in|take part in|taking part in|"
+                       r"participated in|participate in|joined|join)\s+(?:the\s+)?$", re.I)
+_NUMERAL = re.compile(r" (?:I{1,3}|IV|V)\b")
+VERB_CONFIDENCE = 0.66  # a name with a year after "held"/"launched": needs exercise words in the article
 RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
 ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
 STOPWORDS = frozenset("""
@@ -869,11 +1020,21 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
         if (_noun_next_to(text, m.start(), m.end()) or _introducer_before(text, m.start())
                 or NAMED_AFTER.match(text[m.end():m.end() + 40])):
             out.append((m.start(1), m.end(1), m.group(1), 0.75))
-    named_years = [m for m in NAME_YEAR.finditer(text) if _noun_next_to(text, m.start(), m.end(), 25)]
-    if named_years and not _title_case(text):
-        out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in named_years]
-    if not _title_case(text):  # a headline capitalises every word
-        out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE) for m in EXERCISE_TITLE.finditer(text)]
+    name_years = list(NAME_YEAR.finditer(text))
+    numeral = _NUMERAL.search(text) is not None  # cheap first: few sentences write an edition numeral
+    # a headline capitalises every word (worked out only for the sentences that need it)
+    if (name_years or numeral or "Exercise" in text) and not _title_case(text):
+        for m in name_years:
+            if _noun_next_to(text, m.start(), m.end(), 25):
+                out.append((m.start("name"), m.end("name"), m.group("name"), 0.7))
+            elif HELD_VERB.search(text, max(0, m.start() - 24), m.start()):
+                out.append((m.start("name"), m.end("name"), m.group("name"), VERB_CONFIDENCE))
+        if numeral:
+            out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in NAME_EDITION.finditer(text)
+                    if EXERCISE_NOUN.search(text[m.end():m.end() + 25]) and not re.search(r"\bWar\s+I", m.group("name"))]
+        if "Exercise" in text:
+            out += [(m.start("name"), m.end("name"), m.group("name"), TITLE_CONFIDENCE)
+                    for m in EXERCISE_TITLE.finditer(text)]
     if _APPOSITION.search(text):  # cheap first: few sentences have ", the ... exercise"
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in APPOSITIVE.finditer(text)
                 if not find_places(m.group("name"))]
@@ -921,6 +1082,19 @@ def _discovered_mention(view: View, article: Article, raw: str, confidence: floa
                                              participants=participants))
 
 
+# China and Russia criticise the exercise, or it is aimed at them: not theirs ("Japan protested the
+# joint patrol" is no such sentence: the critic is someone else)
+_CN_RU = r"(?:China|Russia|Beijing|Moscow|Chinese|Russian|the two countries)"
+CRITICISED = FastRegex(rf"\b{_CN_RU}\w*(?:,?\s+(?:and|[\w'-]+)){{0,4}}\s+(?:strongly\s+)?(?:oppos|denounc|condemn|criticis|"
+                       rf"criticiz|slamm|protest|object)\w*|\b(?:aimed|directed)\s+(?:at|against)\s+{_CN_RU}|"
+                       r"(?i:(?:китай|кнр|росси|пекин|москв)\w*(?:\s+\w+){0,4}\s+(?:осуд|раскритик|выступ\w+ против)\w*|"
+                       r"направлен\w* против (?:китая|кнр|росси\w*))|中俄\S{0,8}(?:反对|谴责)|针对中俄", re.I)
+
+
+def _exercise_article(article: Article) -> bool:
+    return any(EXERCISE_NOUN.search(v.sentence.text) for v in article.views)
+
+
 def _outsider(view: View, article: Article) -> bool:
     """The sentence names a country that is neither China, Russia nor a partner of theirs in the article."""
     return any(h.code not in ("CN", "RU") and h.code not in article.partners for h in view.facts.countries)
@@ -931,9 +1105,13 @@ def discovered_mentions(view: View, article: Article) -> list[Mention]:
     Shield-2026", not also "Northern" or "Northern Shield" from another route)."""
     found = []
     who = view.facts.actors & ({"CN", "RU"} | article.partners)
+    if _outsider(view, article) and CRITICISED.search(view.sentence.text):
+        return []  # "China and Russia oppose the US-South Korea Freedom Shield exercise": someone else's
     for start, end, raw, confidence in _candidate_names(view):
         if confidence == TITLE_CONFIDENCE and (not who or _outsider(view, article)):
             continue  # "China sent observers to Exercise Cobra Gold in Thailand": someone else's exercise
+        if confidence == VERB_CONFIDENCE and (not _exercise_article(article) or _outsider(view, article)):
+            continue  # "held Eurasia 2031" in a story of no exercise (a forum); "Japan launched Keen Sword 2031"
         mention = None if _overlaps_gazetteer_name(view, start, end) else _discovered_mention(
             view, article, raw, confidence)
         if mention:
@@ -960,7 +1138,7 @@ def _dedupe(mentions: list[Mention]) -> list[Mention]:
 def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gazetteer,
                     title: str = "") -> list[Mention]:
     """All exercise mentions of an article, in text order (title first)."""
-    article = build_article(text, title, _as_date(published), gazetteer)
+    article = build_article(text, title, _as_date(published) or page_stamp(text), gazetteer)
     views = article.mentioning_views()
     named = [named_mentions(view, article) + discovered_mentions(view, article) for view in views]
     local = tuple(m for ms in named for m in ms if not _is_patrol_series(m, gazetteer))
@@ -968,8 +1146,89 @@ def detect_mentions(text: str, published: datetime | date | None, gazetteer: Gaz
     for view, named_here in zip(views, named):
         mentions += named_here + activity_mentions(view, article, bool(named_here), local)
     mentions += history_mentions(article, local)
-    mentions += echoed_names(article, [m for ms in named for m in ms if m.kind == "discovered"])
+    discovered = [m for ms in named for m in ms if m.kind == "discovered"]
+    mentions += echoed_names(article, discovered)
+    if discovered and not any(m.known for m in local):
+        mentions += discovered_history(article, discovered, mentions)
+    if discovered:
+        mentions = _yearless_names(mentions)
     return _dedupe(_one_unnamed_activity(mentions))
+
+
+def _same_name(a: str, b: str) -> bool:
+    """ "Maritime Security Bond" and "Security Bond": one name, with or without its leading words."""
+    return a == b or a.endswith(" " + b) or b.endswith(" " + a)
+
+
+def _yearless_names(mentions: list[Mention]) -> list[Mention]:
+    """A code name found with no year of its own ("the 'Maritime Security Bond' exercise series"): the
+    one edition of that name the article writes with a year. Without one it stays a mention with
+    neither date nor year (kept, raising no alert)."""
+    dated = {m.exercise: m for m in mentions if m.kind == "discovered" and m.year}
+    out = []
+    for m in mentions:
+        if m.kind == "discovered" and m.year is None:
+            base = split_part(m.name)[0]
+            same = [d for d in dated.values() if _same_name(base, split_year(split_part(d.name)[0])[0])]
+            if len({d.exercise for d in same}) == 1:
+                m = replace(m, exercise=same[0].exercise, year=same[0].year)
+        out.append(m)
+    return out
+
+
+# "the exercises", "the drills": the ones the article is about (not "joint exercises", "other drills")
+THE_EXERCISES = re.compile(r"\b[Tt]he (?:naval |military |joint |annual |same )?(?:exercises?|drills?|war ?games|"
+                           r"manoeuvres|maneuvers) (?:took place|(?:was|were) (?:held|staged|conducted|carried out)|"
+                           r"ran|focused)\b")
+
+
+def discovered_history(article: Article, discovered: list[Mention], found: list[Mention]) -> list[Mention]:
+    """An article about one exercise the gazetteer lacks tells its history: "Last year, the exercises
+    took place from March 11 to 15" in a Security Belt-2025 story is Security Belt-2024. Only a
+    sentence that names nothing, says "the exercises took place/were held", dates itself to an earlier
+    year, and names no place far from the exercise's."""
+    series = {split_year(split_part(m.name)[0])[0]: m for m in discovered if m.year}
+    if len(series) != 1:
+        return []
+    base, named = next(iter(series.items()))
+    taken = {m.sentence for m in found}
+    places = {p for m in found if m.exercise.startswith(slugify(base)) for p in m.places}
+    out = []
+    for view in article.views:
+        text = view.sentence.text
+        if (not THE_EXERCISES.search(text) or article.original(view) in taken or view.names
+                or _candidate_names(view) or PATROL.search(text) or view.facts.third_party):
+            continue
+        tense = sentence_tense(text)
+        period = view.period or _period(text, tense, article.published, None, article.year)
+        if period is None or period.start.year >= named.year or tense == "future" or _is_generic(text, period):
+            continue
+        if places and any(not near(p, q) for p in text_places(view) for q in places):
+            continue
+        year = period.start.year
+        out.append(make_mention(replace(view, period=period, tense=tense), article, Found(f"{slugify(base)}-{year}", f"{base}-{year}", "discovered",
+                                                     0.55, None, year, participants=named.participants)))
+    return out
+
+
+# "2024-07-26 11:01 HKT" on a page that gave no publication date: the time it was posted
+STAMP = re.compile(r"(?<![\d-])((?:19|20)\d\d)-([01]\d)-([0-3]\d)[ T][0-2]\d:[0-5]\d(?!\d)")
+
+
+def page_stamp(text: str) -> date | None:
+    """An undated page's own time stamp (date and time of day written together), the latest if several:
+    the page's publication, which relative dates ("on the 25th", "yesterday") are read against."""
+    if "-" not in text:
+        return None
+    days = [d for m in STAMP.finditer(text) if (d := _safe_day(*map(int, m.groups())))]
+    return max(days, default=None)
+
+
+def _safe_day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _sentence_year(view: View) -> int | None:
@@ -1008,6 +1267,8 @@ def echoed_names(article: Article, discovered: list[Mention]) -> list[Mention]:
     exercise "Mosi II" was introduced). A recurrence without a year of its own is left alone."""
     introduced = {split_year(m.name)[0]: m for m in discovered if m.name.isascii()}
     stems = {_EDITION_NUMERAL.sub("", base) for base in introduced}
+    # its last words too: "Security Bond-2023" in a story of the "Maritime Security Bond" series
+    stems |= {" ".join(words[i:]) for base in stems if len(words := base.split()) > 2 for i in range(1, len(words) - 1)}
     stems = sorted((s for s in stems if len(s) >= 4), key=len, reverse=True)
     if not stems:
         return []
@@ -1040,6 +1301,10 @@ def history_mentions(article: Article, local: tuple[Mention, ...]) -> list[Menti
     out = []
     for view in article.views:
         text = view.sentence.text
+        if view.period is None and RELATIVE_YEAR.search(text):
+            # "Last year, the two navies held the exercise twice": a sentence no route dated (it names
+            # neither the pair nor the exercise), dated here
+            view = replace(view, period=_period(text, sentence_tense(text), article.published, None, article.year))
         if not (view.period and view.period.precision == "year") and not _YEAR_WORD.search(text):
             continue  # cheap first: most sentences give no year
         # not "East" of "East China Sea", nor the look-alike "Far East"
@@ -1106,11 +1371,22 @@ def _one_unnamed_activity(mentions: list[Mention]) -> list[Mention]:
     out = []
     for m in mentions:
         same = dated.get(m.exercise[:-8], {}) if _unnamed(m) and not m.start else {}
+        # not one of another year ("the first joint patrol took place in 2021") in a story of this month's
+        same = {key: d for key, d in same.items() if abs(_month_index(d.start) - _key_month(m.exercise)) <= 2}
         if len(same) == 1 and m.exercise not in same:
             one = next(iter(same.values()))
             m = replace(m, exercise=one.exercise, name=one.name, known=one.known, ordinal=one.ordinal)
         out.append(m)
     return out
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _key_month(key: str) -> int:
+    """ "joint-naval-patrol-2025-08" -> the month index of 2025-08."""
+    return int(key[-7:-3]) * 12 + int(key[-2:]) - 1
 
 
 def _known_patrol_nearby(m: Mention, mentions: list[Mention]) -> Mention:

@@ -194,8 +194,14 @@ def _tomorrow(m: re.Match, ctx: DateContext) -> Period:
     return _day(ctx.base + timedelta(days=1))
 
 
+_UNTIL = re.compile(r"\b(?:until|till|through)\s+$", re.I)
+_ENDED = re.compile(r"\b(?:lasted|ran|continued|went on|ended|was held|were held)\b", re.I)
+
+
 def _weekday_en(m: re.Match, ctx: DateContext) -> Period:
     weekday, which = WEEKDAYS_EN[m["wd"].lower()], (m["which"] or "").lower()
+    if not which and _UNTIL.search(m.string, max(0, m.start() - 12), m.start()) and not _ENDED.search(m.string):
+        which = "next"  # "the drills will last until Monday": an end still ahead
     if which == "last":  # the most recent one strictly before the base day
         return _day(ctx.base - timedelta(days=(ctx.base.weekday() - weekday) % 7 or 7))
     return _day(weekday_date(weekday, replace(ctx, future=ctx.future or which == "next")))
@@ -270,7 +276,9 @@ def _later(m: re.Match, ctx: DateContext) -> Period | None:
     """ "a few days later", "the next month": relative to the previous period in the text."""
     if ctx.previous is None:
         return None
-    prev, unit = ctx.previous, m["unit"].lower()
+    prev, unit = ctx.previous, (m["unit"] or m["unit2"]).lower()
+    if unit.startswith("year"):  # "In April 2012 ... The following year, ...": the year after
+        return year_period(prev.start.year + 1)
     if unit.startswith("month"):
         return month_period(*add_months(prev.start.year, prev.start.month, 1))
     word = (m["n"] or ("one" if m["a"] else "few")).lower()
@@ -341,7 +349,7 @@ RULES: tuple[Rule, ...] = tuple((FastRegex(p), h) for p, h in (
      r"(?P<unit>days?|weeks?|months?)\s+ago\b)", _ago),
     (r"(?i:\b(?:(?P<a>a)\s+)?(?:(?P<n>few|several|two|three|four|five)\s+)?(?P<unit>days?|weeks?)\s+later\b)",
      _later),
-    (r"(?i:\bthe\s+(?:next|following)\s+(?P<unit>month)\b)", _later),
+    (r"(?i:\bthe\s+(?:next|following)\s+(?P<unit>month|year)\b|\ba\s+(?P<unit2>year)\s+later\b)", _later),
     (r"(?i:\b(?:last|previous|past)\s+week\b)", _week(-1)),
     (r"(?i:\b(?:this|earlier this|later this)\s+week\b)", _week(0)),
     (r"(?i:\bnext\s+week\b)", _week(1)),
@@ -405,8 +413,32 @@ def _in_since_clause(sentence: str, position: int) -> bool:
     return bool(_SINCE_CLAUSE.search(sentence[max(0, position - 80):position]))
 
 
+RELATIVE_YEAR = re.compile(r"\b(?P<last>last year)\b|\b(?P<next>next year)\b|\bthis year\b|"
+                            r"(?i:в (?:(?P<ru_last>прошлом)|(?P<ru_next>следующем)|этом) году)|"
+                            r"(?P<zh_last>去年)|(?P<zh_next>明年)|今年", re.I)
+
+
+def relative_year(sentence: str, base: date) -> int | None:
+    """ "Last year, the exercises took place from March 11 to 15": the year of the days it writes."""
+    if "year" not in sentence and "году" not in sentence and "年" not in sentence:
+        return None  # cheap first
+    m = RELATIVE_YEAR.search(sentence)
+    if m is None:
+        return None
+    if m["last"] or m["ru_last"] or m["zh_last"]:
+        return base.year - 1
+    return base.year + 1 if (m["next"] or m["ru_next"] or m["zh_next"]) else base.year
+
+
+_SINCE_BEFORE = re.compile(r"(?i:\bsince\s+$|\bс\s+$)")
+
+
 def sentence_year_hint(sentence: str) -> int | None:
+    """The one year the sentence writes, not counting a "since" year ("the largest since 1981")."""
     years = set(_ANY_YEAR.findall(sentence))
+    if len(years) > 1 or (years and ("since" in sentence or "с " in sentence or "Since" in sentence)):
+        years = {m.group(1) for m in _ANY_YEAR.finditer(sentence)
+                 if not _SINCE_BEFORE.search(sentence, max(0, m.start() - 8), m.start())}
     return int(years.pop()) if len(years) == 1 else None
 
 
@@ -418,7 +450,7 @@ _RULE_STARTS = first_characters_trigger(pattern for pattern, _ in RULES)
 def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
     """Every period the sentence gives, with its position; a span used by one rule is not reused."""
     if ctx.year_hint is None:
-        ctx = replace(ctx, year_hint=sentence_year_hint(sentence))
+        ctx = replace(ctx, year_hint=sentence_year_hint(sentence) or relative_year(sentence, ctx.base))
     taken = [False] * len(sentence)
     found: list[tuple[int, Period]] = []
     starts = start_atoms(_RULE_STARTS, sentence) if _RULE_STARTS else None
@@ -446,9 +478,23 @@ _SAID_BEFORE = re.compile(r"\b(?:said|says|told|announced|reported|stated|added|
                           r"(?i:сообщил\w*|заявил\w*)[^.;]{0,12}$", re.I)
 
 
+# "the drills were planned in April 2006", "учения было запланировано в апреле": when it was arranged
+_ARRANGED_BEFORE = re.compile(r"\b(?:planned|agreed|decided|arranged)(?:\s+(?:on|in))?\s+$|"
+                              r"(?i:(?:запланирован|объявлен|анонсирован|договорил)\w*(?:\s+во?)?\s+$)", re.I)
+
+
 def statement_date(sentence: str, position: int) -> bool:
-    """ "the ministry said on Tuesday": when it was said, not when the drill happens."""
-    return bool(_SAID_BEFORE.search(sentence[max(0, position - 40):position]))
+    """ "the ministry said on Tuesday", "planned in April": when it was said or arranged, not when the
+    drill happens."""
+    before = sentence[max(0, position - 40):position]
+    return bool(_SAID_BEFORE.search(before) or _ARRANGED_BEFORE.search(before))
+
+
+def only_arranged_dates(sentence: str, ctx: DateContext) -> bool:
+    """Every date the sentence writes is when something was planned, agreed or arranged (a report's
+    "said on Wednesday" still dates what it reports when nothing else does)."""
+    periods = find_periods(sentence, ctx)
+    return bool(periods) and all(_ARRANGED_BEFORE.search(sentence[max(0, at - 40):at]) for at, _ in periods)
 
 
 def resolve_period(sentence: str, ctx: DateContext) -> Period | None:
