@@ -167,6 +167,10 @@ _WITH_GAP = re.compile(r"\bwith\s+(?:troops|forces|units|contingents|warships|sh
                        r"\b(?:suppl(?:y|ies|ied|ying)|arm(?:s|ed|ing)?|sell(?:s|ing)?|sold|equip(?:s|ped|ping)?)\s+(?:the\s+)?$|"
                        r"\b(?:deliver|sold|sell|suppl|export|transferr?|provid|ship)\w*\b.*\bto\s+(?:the\s+)?$|"
                        r"(?i:\b(?:постав|прода|переда)\w*\s+$)", re.I)
+# A word every match of _WITH_GAP holds: _WITH_GAP tries its branches at every character of the gap
+# (its `.*` branch spans it), so most gaps between two countries ("... and ...") are ruled out first.
+_WITH_WORD = FastRegex(r"\b(?:with|alongside|joined|met|meets|hosted|visited|с|sell|sold|suppl|equip|deliver|export|"
+                       r"transfer|provid|ship|постав|прода|переда)|\barm(?:s|ed|ing)?\s|同|与|和|跟|向", re.I)
 TWO_PARTY = FastRegex(r"\b(?:the two|both)\s+(?:countries|nations|sides|militaries|armies|navies|"
                       r"air forces|powers|neighbou?rs|partners)\b|\bthe two countries'|"
                       r"(?i:двух стран|обе страны|обеих стран|двух армий|обеих сторон)|两国|双方|两军", re.I)
@@ -201,6 +205,24 @@ FORCES = FastRegex(
     r"\b(?:troops|soldiers|sailors|marines|paratroopers|pilots|servicemen|navy|navies|naval|air forces?|army|"
     r"armies|militaries|military|armed forces)\b|"
     r"(?i:войск\w*|военн\w*|флот\w*|вмф|вмс|армии|армий|моряк\w*)|海军|空军|陆军|军队|军方|官兵", re.I) 
+
+
+class _lazy:
+    """functools.cached_property without its lock (Python 3.11 takes one on every first read):
+    computed once, then stored in the instance's __dict__, which wins over this non-data
+    descriptor from then on."""
+
+    def __init__(self, func):
+        self.func, self.name, self.__doc__ = func, func.__name__, func.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -239,25 +261,25 @@ class SentenceFacts:
     bind_spans: tuple[tuple[int, int], ...]  # where China and Russia are bound
     places: tuple[PlaceHit, ...]
 
-    @functools.cached_property
+    @_lazy
     def two_party(self) -> bool:
         """ "the two countries", "两国" """
         return bool(TWO_PARTY.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def joint(self) -> bool:
         return bool(JOINT.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def participate(self) -> bool:
         """ "took part", "joined", "sent ... to take part" """
         return bool(PARTICIPATE.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def _activity_nouns(self) -> tuple[tuple[int, int], ...]:
         return tuple(m.span() for m in ACTIVITY.finditer(self.text))
 
-    @functools.cached_property
+    @_lazy
     def activities(self) -> tuple[tuple[int, int], ...]:
         """Exercise/patrol nouns not led by a third party."""
         return tuple((start, end) for start, end in self._activity_nouns
@@ -268,15 +290,15 @@ class SentenceFacts:
         """An exercise/patrol noun at all, whoever holds it."""
         return bool(self._activity_nouns)
 
-    @functools.cached_property
+    @_lazy
     def cooperation(self) -> bool:
         return bool(COOPERATION.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def deployed(self) -> bool:
         return bool(DEPLOYED.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def forces(self) -> bool:
         return bool(FORCES.search(self.text))
 
@@ -311,9 +333,19 @@ class SentenceFacts:
         return self.two_party and (pair_context or (self.cn_ru and self.codes <= {"CN", "RU"}))
 
 
+_PLACE_OF_GROUP = {f"p{i}": (name, host) for i, (name, _, host) in enumerate(PLACES)}
+# _SEA_PHRASE needs one of its (case-sensitive) nouns: most sentences have none, and a substring test
+# is far cheaper than the regex trying its prepositions at every word.
+_SEA_NOUNS = ("Sea", "Ocean", "Strait", "Bay", "Gulf")
+
+
 def find_places(text: str) -> tuple[PlaceHit, ...]:
-    hits = [PlaceHit(PLACES[int(m.lastgroup[1:])][0], m.start(), m.end(), PLACES[int(m.lastgroup[1:])][2])
-            for m in _PLACE_RE.finditer(text)]
+    hits = []
+    for m in _PLACE_RE.finditer(text):
+        name, host = _PLACE_OF_GROUP[m.lastgroup]
+        hits.append(PlaceHit(name, m.start(), m.end(), host))
+    if not any(noun in text for noun in _SEA_NOUNS):
+        return tuple(hits)  # finditer's order: by start
     known = {hit.name for hit in hits}
     for m in _SEA_PHRASE.finditer(text):
         kind = m.group(3).rstrip("s") if m.group(3) == "Seas" else m.group(3)
@@ -326,18 +358,27 @@ def find_places(text: str) -> tuple[PlaceHit, ...]:
 
 
 def _mask(text: str, spans) -> str:
+    if not spans:
+        return text
     chars = list(text)
     for hit in spans:
         chars[hit.start:hit.end] = " " * (hit.end - hit.start)
     return "".join(chars)
 
 
+def _source_after(text: str, end: int) -> bool:
+    """_SOURCE_AFTER on text[end:], without copying the rest of the sentence for every country."""
+    return text.startswith(("'s", "’s"), end) and bool(_SOURCE_AFTER.match(text[end:]))
+
+
 def find_countries(text: str, places: tuple[PlaceHit, ...] | None = None) -> tuple[CountryHit, ...]:
     places = find_places(text) if places is None else places
     masked = _mask(text, places)
-    hits = [CountryHit(m.lastgroup, m.start(), m.end(), bool(_SOURCE_AFTER.match(masked[m.end():])))
+    hits = [CountryHit(m.lastgroup, m.start(), m.end(), _source_after(masked, m.end()))
             for m in _COUNTRY_RE.finditer(masked)]
-    return tuple(sorted(hits + _named_hosts(text, places), key=lambda hit: hit.start))
+    if any(place.host for place in places):
+        return tuple(sorted(hits + _named_hosts(text, places), key=lambda hit: hit.start))
+    return tuple(hits)  # finditer's order: by start
 
 
 def _named_hosts(text: str, places: tuple[PlaceHit, ...]) -> list[CountryHit]:
@@ -351,7 +392,7 @@ def _bound_pair(text: str, left: CountryHit, right: CountryHit) -> bool:
     gap = text[left.end:right.start]
     if _CONJ_GAP.match(gap):
         return True
-    return len(gap) < 120 and bool(_WITH_GAP.search(gap)) and not left.source
+    return len(gap) < 120 and not left.source and bool(_WITH_WORD.search(gap)) and bool(_WITH_GAP.search(gap))
 
 
 def country_groups(text: str, hits: tuple[CountryHit, ...]) -> list[tuple[set[str], int, int]]:
@@ -377,6 +418,7 @@ REACTION = FastRegex(r"\b(?:critici[sz]\w*|condemn\w*|denounc\w*|slam\w*|protest
                      r"谴责|批评|反对", re.I)
 
 
+@functools.lru_cache(maxsize=512)  # pure; the same few names follow "with"/"by" again and again
 def _others(who: str) -> bool:
     return who in ("allies", "partners", "NATO") or bool({h.code for h in find_countries(who)} - {"CN", "RU"})
 
@@ -418,6 +460,10 @@ def _close(text: str, activity: tuple[int, int], bind: tuple[int, int]) -> bool:
 
 def activity_bound(facts: SentenceFacts, pair_context: bool = False) -> bool:
     """An exercise/patrol noun that belongs to China and Russia together in this sentence."""
+    # Each way to True below needs China and Russia bound, both acting, or "the two countries";
+    # asked first, they spare most sentences the activity nouns and their third-party checks.
+    if not (facts.bind_spans or {"CN", "RU"} <= facts.actors or facts.two_party) or not facts._activity_nouns:
+        return False
     if not facts.activities:
         return False
     if any(_close(facts.text, a, b) for a in facts.activities for b in facts.bind_spans):
@@ -431,6 +477,8 @@ def activity_bound(facts: SentenceFacts, pair_context: bool = False) -> bool:
 
 def sentence_weight(facts: SentenceFacts, pair_context: bool) -> tuple[float, str]:
     """Weight of one sentence and the reason, strongest tier first."""
+    if not (facts.bind_spans or facts.cn_ru or facts.two_party):
+        return 0.0, ""  # every tier needs China and Russia bound, both named, or "the two countries"
     if activity_bound(facts, pair_context):
         return 1.0, "China and Russia together in an exercise/patrol"
     bound = facts.bound or facts.two_of_them(pair_context)
