@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from config.fastregex import FastRegex, top_level_alternatives
+from config.fastregex import FastRegex, _trigger, top_level_alternatives
 from crawler.text.script import to_simplified
 from crawler.text.sentences import iter_sentences
 
@@ -86,7 +86,19 @@ def _word_initial(pattern: str) -> str:
                     for alt in top_level_alternatives(pattern))
 
 
-_PLACE_RE = FastRegex("|".join(f"(?P<p{i}>{_word_initial(pattern)})" for i, (_, pattern, _) in enumerate(PLACES)))
+_PLACE_PATTERN = "|".join(f"(?P<p{i}>{_word_initial(pattern)})" for i, (_, pattern, _) in enumerate(PLACES))
+_PLACE_RE = FastRegex(_PLACE_PATTERN)
+# Lowercase n, w and f start only "north(ern) Pacific", "west(ern) Pacific" and "far east": frequent
+# letters, and the trigger trying each costs more than the rest of the place scan. A text without
+# "Pacific", "east" or "East" has no such match: there a trigger without them finds all the others.
+# (Checked here: if another place starts with one of them, the full trigger stays. Keep "Pacific"
+# and [Ee]ast in those three patterns, or drop the letter from _RARE_PLACE_STARTS.)
+_RARE_PLACE_STARTS = {"n": "North Pacific", "w": "Western Pacific", "f": "Russian Far East"}
+_PLACE_RE_COMMON = FastRegex(_PLACE_PATTERN)
+_PLACE_INDEX = {name: i for i, (name, _, _) in enumerate(PLACES)}
+if _PLACE_RE_COMMON.trigger is not None and len(_PLACE_RE_COMMON.alternatives) == len(PLACES) and all(
+        _PLACE_RE_COMMON.starts.get(first) == (_PLACE_INDEX[place],) for first, place in _RARE_PLACE_STARTS.items()):
+    _PLACE_RE_COMMON.trigger = _trigger([p for p in _PLACE_RE_COMMON.prefixes if p[0][0] not in _RARE_PLACE_STARTS])
 # "in the Chukchi and Bering Seas", "near the Laptev Sea": seas the list does not know.
 _SEA_PHRASE = re.compile(r"\b(?:in|near|over|off|across|into|through|to|from)\s+the\s+"
                          r"((?:[A-Z][a-z]+\s+){1,3}?)(?:and\s+([A-Z][a-z]+)\s+)?(Sea|Seas|Ocean|Strait|Bay|Gulf)\b")
@@ -340,8 +352,9 @@ _SEA_NOUNS = ("Sea", "Ocean", "Strait", "Bay", "Gulf")
 
 
 def find_places(text: str) -> tuple[PlaceHit, ...]:
+    rare = "Pacific" in text or "east" in text or "East" in text
     hits = []
-    for m in _PLACE_RE.finditer(text):
+    for m in (_PLACE_RE if rare else _PLACE_RE_COMMON).finditer(text):
         name, host = _PLACE_OF_GROUP[m.lastgroup]
         hits.append(PlaceHit(name, m.start(), m.end(), host))
     if not any(noun in text for noun in _SEA_NOUNS):
