@@ -219,6 +219,23 @@ FORCES = FastRegex(
     r"(?i:войск\w*|военн\w*|флот\w*|вмф|вмс|армии|армий|моряк\w*)|海军|空军|陆军|军队|军方|官兵", re.I) 
 
 
+# Words one of which every match of a cue holds when the text is in Latin script (checked on the
+# lowercase text: far cheaper than the cue's regex, whose trigger tries every frequent letter). Only
+# for text with no character outside Latin and general punctuation, and none of İ ı ſ: no character
+# there matches an ASCII letter under IGNORECASE but the letter's own two cases, and Cyrillic/CJK
+# branches cannot match. Keep each list in step with its regex: a word missing here loses matches.
+_NOT_LATIN = re.compile(r"[^\x00-\u012f\u0132-\u017e\u0180-\u024f\u2000-\u206f]")
+_TWO_PARTY_WORDS = ("two", "both")
+_ACTIVITY_WORDS = ("exercise", "drill", "war", "manoeuvre", "maneuver", "training", "patrol")
+_COOPERATION_WORDS = ("military", "defen", "missile", "arms", "weapon", "chief", "s-", "su-", "early")
+_DEPLOYED_WORDS = ("bomber", "warship", "warplane", "fleet", "flotilla", "destroyer", "frigate", "naval ships",
+                   "fighter jets", "aircraft")
+_FORCES_WORDS = ("troop", "soldiers", "sailors", "marines", "pilots", "servicemen", "nav", "air force", "arm",
+                 "militar")
+_REACTION_WORDS = ("critici", "condemn", "denounc", "slam", "protest", "oppos", "warn", "accus", "object", "decr",
+                   "blast", "rebuk")
+
+
 class _lazy:
     """functools.cached_property without its lock (Python 3.11 takes one on every first read):
     computed once, then stored in the instance's __dict__, which wins over this non-data
@@ -274,9 +291,19 @@ class SentenceFacts:
     places: tuple[PlaceHit, ...]
 
     @_lazy
+    def _latin_lower(self) -> str | None:
+        """The text in lowercase where the cue words can rule a cue out (see _NOT_LATIN), else None."""
+        return None if _NOT_LATIN.search(self.text) else self.text.lower()
+
+    def _may(self, words: tuple[str, ...]) -> bool:
+        """False only when no match of the cue those words stand for can be in the text."""
+        low = self._latin_lower
+        return low is None or any(word in low for word in words)
+
+    @_lazy
     def two_party(self) -> bool:
         """ "the two countries", "两国" """
-        return bool(TWO_PARTY.search(self.text))
+        return self._may(_TWO_PARTY_WORDS) and bool(TWO_PARTY.search(self.text))
 
     @_lazy
     def joint(self) -> bool:
@@ -289,7 +316,7 @@ class SentenceFacts:
 
     @_lazy
     def _activity_nouns(self) -> tuple[tuple[int, int], ...]:
-        return tuple(m.span() for m in ACTIVITY.finditer(self.text))
+        return tuple(m.span() for m in ACTIVITY.finditer(self.text)) if self._may(_ACTIVITY_WORDS) else ()
 
     @_lazy
     def activities(self) -> tuple[tuple[int, int], ...]:
@@ -304,15 +331,20 @@ class SentenceFacts:
 
     @_lazy
     def cooperation(self) -> bool:
-        return bool(COOPERATION.search(self.text))
+        return self._may(_COOPERATION_WORDS) and bool(COOPERATION.search(self.text))
 
     @_lazy
     def deployed(self) -> bool:
-        return bool(DEPLOYED.search(self.text))
+        return self._may(_DEPLOYED_WORDS) and bool(DEPLOYED.search(self.text))
 
     @_lazy
     def forces(self) -> bool:
-        return bool(FORCES.search(self.text))
+        return self._may(_FORCES_WORDS) and bool(FORCES.search(self.text))
+
+    @_lazy
+    def may_react(self) -> bool:
+        """REACTION may match in the text or a part of it."""
+        return self._may(_REACTION_WORDS)
 
     @property
     def codes(self) -> frozenset[str]:
@@ -461,12 +493,14 @@ def analyse_sentence(text: str) -> SentenceFacts:
     return SentenceFacts(text, countries, tuple(frozenset(c) for c, _, _ in groups), tuple(sorted(binds)), places)
 
 
-def _close(text: str, activity: tuple[int, int], bind: tuple[int, int]) -> bool:
+def _close(text: str, activity: tuple[int, int], bind: tuple[int, int], may_react: bool = True) -> bool:
     """Near enough, and the pair is not reacting to it: "China and Russia condemned the drills",
-    "drills, which Beijing and Moscow denounced"."""
+    "drills, which Beijing and Moscow denounced". may_react: False when the text holds no reaction word."""
     left, right = sorted((activity, bind))
     if right[0] - left[1] > NEAR_CHARS:
         return False
+    if not may_react:
+        return True
     reaction_after = activity < bind and REACTION.search(text[bind[1]:bind[1] + 40])
     return not (REACTION.search(text[left[1]:right[0]]) or reaction_after)
 
@@ -479,9 +513,9 @@ def activity_bound(facts: SentenceFacts, pair_context: bool = False) -> bool:
         return False
     if not facts.activities:
         return False
-    if any(_close(facts.text, a, b) for a in facts.activities for b in facts.bind_spans):
+    if any(_close(facts.text, a, b, facts.may_react) for a in facts.activities for b in facts.bind_spans):
         return True
-    if facts.third_party or REACTION.search(facts.text):
+    if facts.third_party or (facts.may_react and REACTION.search(facts.text)):
         return False
     if (facts.joint or facts.participate) and {"CN", "RU"} <= facts.actors:
         return True  # "Chinese troops will take part in the Russian exercise", "joint drills"
