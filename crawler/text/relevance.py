@@ -378,9 +378,6 @@ class SentenceFacts:
 
 
 _PLACE_OF_GROUP = {f"p{i}": (name, host) for i, (name, _, host) in enumerate(PLACES)}
-# _SEA_PHRASE needs one of its (case-sensitive) nouns: most sentences have none, and a substring test
-# is far cheaper than the regex trying its prepositions at every word.
-_SEA_NOUNS = ("Sea", "Ocean", "Strait", "Bay", "Gulf")
 
 
 def find_places(text: str) -> tuple[PlaceHit, ...]:
@@ -389,8 +386,8 @@ def find_places(text: str) -> tuple[PlaceHit, ...]:
     for m in (_PLACE_RE if rare else _PLACE_RE_COMMON).finditer(text):
         name, host = _PLACE_OF_GROUP[m.lastgroup]
         hits.append(PlaceHit(name, m.start(), m.end(), host))
-    if not any(noun in text for noun in _SEA_NOUNS):
-        return tuple(hits)  # finditer's order: by start
+    if not ("Sea" in text or "Ocean" in text or "Strait" in text or "Bay" in text or "Gulf" in text):
+        return tuple(hits)  # _SEA_PHRASE needs one of those nouns (case-sensitive); finditer's order is by start
     known = {hit.name for hit in hits}
     for m in _SEA_PHRASE.finditer(text):
         kind = m.group(3).rstrip("s") if m.group(3) == "Seas" else m.group(3)

@@ -85,7 +85,7 @@ def _split_western(paragraph: str) -> list[str]:
 
 def split_sentences(paragraph: str) -> list[str]:
     """Sentences of one paragraph, stripped, empty ones dropped."""
-    if not _CJK_END.search(paragraph):  # no CJK terminator: the western pieces are the sentences
+    if paragraph.isascii() or not _CJK_END.search(paragraph):  # no CJK terminator: the western pieces are all
         return [s.strip() for s in _split_western(paragraph) if s.strip()]
     out: list[str] = []
     for piece in _split_western(paragraph):
