@@ -149,3 +149,23 @@ def test_cues_are_found_in_any_case_and_script(sentence, cue):
     from crawler.text.script import to_simplified
 
     assert getattr(analyse_sentence(to_simplified(sentence)), cue)
+
+
+def test_the_place_scan_finds_exactly_what_re_finds():
+    """find_places scans with a smaller trigger where no "Pacific"/"east" can start a place: same matches."""
+    from pathlib import Path
+
+    import yaml
+
+    from crawler.text.relevance import _PLACE_RE, _place_matches
+
+    folder = Path(__file__).parent / "eval" / "detection"
+    texts = [case["text"] for name in ("articles.yaml", "holdout.yaml")
+             for case in yaml.safe_load((folder / name).read_text(encoding="utf-8"))["articles"] if "text" in case]
+    texts += ["Bombers flew over the western Pacific and the north Pacific, then west to the far east of Russia.",
+              "Warships left for the far-east; northern Pacific routes were closed; west pacific waters calm.",
+              "no place at all: the fleet went north, west and far away", "NORTHERN PACIFIC and FAR EAST drills"]
+    texts += [text.lower() for text in texts] + [text.upper() for text in texts]
+    for text in texts:
+        assert ([(m.span(), m.lastgroup) for m in _place_matches(text)]
+                == [(m.span(), m.lastgroup) for m in _PLACE_RE.regex.finditer(text)]), text

@@ -94,11 +94,26 @@ _PLACE_RE = FastRegex(_PLACE_PATTERN)
 # (Checked here: if another place starts with one of them, the full trigger stays. Keep "Pacific"
 # and [Ee]ast in those three patterns, or drop the letter from _RARE_PLACE_STARTS.)
 _RARE_PLACE_STARTS = {"n": "North Pacific", "w": "Western Pacific", "f": "Russian Far East"}
-_PLACE_RE_COMMON = FastRegex(_PLACE_PATTERN)
-_PLACE_INDEX = {name: i for i, (name, _, _) in enumerate(PLACES)}
-if _PLACE_RE_COMMON.trigger is not None and len(_PLACE_RE_COMMON.alternatives) == len(PLACES) and all(
-        _PLACE_RE_COMMON.starts.get(first) == (_PLACE_INDEX[place],) for first, place in _RARE_PLACE_STARTS.items()):
-    _PLACE_RE_COMMON.trigger = _trigger([p for p in _PLACE_RE_COMMON.prefixes if p[0][0] not in _RARE_PLACE_STARTS])
+
+
+@functools.cache
+def _common_place_scan() -> FastRegex:
+    """_PLACE_RE with a trigger that skips lowercase n, w and f: exact only on text without "Pacific",
+    "east" or "East" (see _place_matches), so it is not a module-level lexicon."""
+    scan = FastRegex(_PLACE_PATTERN)
+    index = {name: i for i, (name, _, _) in enumerate(PLACES)}
+    if scan.trigger is not None and len(scan.alternatives) == len(PLACES) and all(
+            scan.starts.get(first) == (index[place],) for first, place in _RARE_PLACE_STARTS.items()):
+        scan.trigger = _trigger([p for p in scan.prefixes if p[0][0] not in _RARE_PLACE_STARTS])
+    return scan
+
+
+def _place_matches(text: str):
+    """_PLACE_RE.finditer(text), with the smaller trigger where it finds the same."""
+    rare = "Pacific" in text or "east" in text or "East" in text
+    return (_PLACE_RE if rare else _common_place_scan()).finditer(text)
+
+
 # "in the Chukchi and Bering Seas", "near the Laptev Sea": seas the list does not know.
 _SEA_PHRASE = re.compile(r"\b(?:in|near|over|off|across|into|through|to|from)\s+the\s+"
                          r"((?:[A-Z][a-z]+\s+){1,3}?)(?:and\s+([A-Z][a-z]+)\s+)?(Sea|Seas|Ocean|Strait|Bay|Gulf)\b")
@@ -381,9 +396,8 @@ _PLACE_OF_GROUP = {f"p{i}": (name, host) for i, (name, _, host) in enumerate(PLA
 
 
 def find_places(text: str) -> tuple[PlaceHit, ...]:
-    rare = "Pacific" in text or "east" in text or "East" in text
     hits = []
-    for m in (_PLACE_RE if rare else _PLACE_RE_COMMON).finditer(text):
+    for m in _place_matches(text):
         name, host = _PLACE_OF_GROUP[m.lastgroup]
         hits.append(PlaceHit(name, m.start(), m.end(), host))
     if not ("Sea" in text or "Ocean" in text or "Strait" in text or "Bay" in text or "Gulf" in text):
