@@ -111,3 +111,61 @@ def test_result_is_a_frozen_explainable_value():
         result.score = 0.0
     assert result.reasons[0].startswith("s0: China and Russia together")
     assert score_relevance("").score == 0.0 and not score_relevance("").relevant
+
+
+# The cue words (relevance._*_WORDS) let a sentence in Latin script skip a cue's regex; a word list
+# out of step with its regex would lose matches silently.
+@pytest.mark.parametrize("cue, words", [
+    ("TWO_PARTY", "_TWO_PARTY_WORDS"), ("ACTIVITY", "_ACTIVITY_WORDS"), ("COOPERATION", "_COOPERATION_WORDS"),
+    ("DEPLOYED", "_DEPLOYED_WORDS"), ("FORCES", "_FORCES_WORDS"), ("REACTION", "_REACTION_WORDS"),
+])
+def test_every_latin_branch_of_a_gated_cue_holds_one_of_its_words(cue, words):
+    import re
+
+    from crawler.text import relevance
+
+    words = getattr(relevance, words)
+    assert all(word == word.lower() for word in words)
+    for branch in getattr(relevance, cue).alternatives:
+        if not re.search(r"[A-Za-z]", re.sub(r"\\[a-zA-Z]|\(\?[a-zA-Z-]*:", "", branch)):
+            continue  # Cyrillic/CJK: the gate never applies to text that could match it
+        lead = re.match(r"(?:\\b|\(\?:)*", branch).end()
+        literal = re.match(r"[\w' -]*", branch[lead:]).group(0)
+        if branch[lead + len(literal):lead + len(literal) + 1] in ("?", "*", "{"):
+            literal = literal[:-1]  # the last letter is optional
+        if branch.startswith(r"\b[SС]-"):
+            literal = "s-"  # S-400 in Latin or Cyrillic script
+        assert any(word in literal.lower() for word in words), (branch, literal)
+
+
+@pytest.mark.parametrize("sentence, cue", [
+    ("Chinese and Russian PARATROOPERS landed together near Zhurihe.", "forces"),
+    ("Китайские и российские ВОЕННЫЕ моряки вышли в море.", "forces"),
+    ("Руководители ДВУХ СТРАН обсудили учения.", "two_party"),
+    ("China and Russia held joint WAR-GAMES near Vladivostok.", "activities"),
+    ("兩國海軍聯合演習。", "activities"),
+])
+def test_cues_are_found_in_any_case_and_script(sentence, cue):
+    from crawler.text.script import to_simplified
+
+    assert getattr(analyse_sentence(to_simplified(sentence)), cue)
+
+
+def test_the_place_scan_finds_exactly_what_re_finds():
+    """find_places scans with a smaller trigger where no "Pacific"/"east" can start a place: same matches."""
+    from pathlib import Path
+
+    import yaml
+
+    from crawler.text.relevance import _PLACE_RE, _place_matches
+
+    folder = Path(__file__).parent / "eval" / "detection"
+    texts = [case["text"] for name in ("articles.yaml", "holdout.yaml")
+             for case in yaml.safe_load((folder / name).read_text(encoding="utf-8"))["articles"] if "text" in case]
+    texts += ["Bombers flew over the western Pacific and the north Pacific, then west to the far east of Russia.",
+              "Warships left for the far-east; northern Pacific routes were closed; west pacific waters calm.",
+              "no place at all: the fleet went north, west and far away", "NORTHERN PACIFIC and FAR EAST drills"]
+    texts += [text.lower() for text in texts] + [text.upper() for text in texts]
+    for text in texts:
+        assert ([(m.span(), m.lastgroup) for m in _place_matches(text)]
+                == [(m.span(), m.lastgroup) for m in _PLACE_RE.regex.finditer(text)]), text

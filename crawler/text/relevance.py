@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from config.fastregex import FastRegex, top_level_alternatives
+from config.fastregex import FastRegex, _trigger, top_level_alternatives
 from crawler.text.script import to_simplified
 from crawler.text.sentences import iter_sentences
 
@@ -86,7 +86,34 @@ def _word_initial(pattern: str) -> str:
                     for alt in top_level_alternatives(pattern))
 
 
-_PLACE_RE = FastRegex("|".join(f"(?P<p{i}>{_word_initial(pattern)})" for i, (_, pattern, _) in enumerate(PLACES)))
+_PLACE_PATTERN = "|".join(f"(?P<p{i}>{_word_initial(pattern)})" for i, (_, pattern, _) in enumerate(PLACES))
+_PLACE_RE = FastRegex(_PLACE_PATTERN)
+# Lowercase n, w and f start only "north(ern) Pacific", "west(ern) Pacific" and "far east": frequent
+# letters, and the trigger trying each costs more than the rest of the place scan. A text without
+# "Pacific", "east" or "East" has no such match: there a trigger without them finds all the others.
+# (Checked here: if another place starts with one of them, the full trigger stays. Keep "Pacific"
+# and [Ee]ast in those three patterns, or drop the letter from _RARE_PLACE_STARTS.)
+_RARE_PLACE_STARTS = {"n": "North Pacific", "w": "Western Pacific", "f": "Russian Far East"}
+
+
+@functools.cache
+def _common_place_scan() -> FastRegex:
+    """_PLACE_RE with a trigger that skips lowercase n, w and f: exact only on text without "Pacific",
+    "east" or "East" (see _place_matches), so it is not a module-level lexicon."""
+    scan = FastRegex(_PLACE_PATTERN)
+    index = {name: i for i, (name, _, _) in enumerate(PLACES)}
+    if scan.trigger is not None and len(scan.alternatives) == len(PLACES) and all(
+            scan.starts.get(first) == (index[place],) for first, place in _RARE_PLACE_STARTS.items()):
+        scan.trigger = _trigger([p for p in scan.prefixes if p[0][0] not in _RARE_PLACE_STARTS])
+    return scan
+
+
+def _place_matches(text: str):
+    """_PLACE_RE.finditer(text), with the smaller trigger where it finds the same."""
+    rare = "Pacific" in text or "east" in text or "East" in text
+    return (_PLACE_RE if rare else _common_place_scan()).finditer(text)
+
+
 # "in the Chukchi and Bering Seas", "near the Laptev Sea": seas the list does not know.
 _SEA_PHRASE = re.compile(r"\b(?:in|near|over|off|across|into|through|to|from)\s+the\s+"
                          r"((?:[A-Z][a-z]+\s+){1,3}?)(?:and\s+([A-Z][a-z]+)\s+)?(Sea|Seas|Ocean|Strait|Bay|Gulf)\b")
@@ -167,6 +194,10 @@ _WITH_GAP = re.compile(r"\bwith\s+(?:troops|forces|units|contingents|warships|sh
                        r"\b(?:suppl(?:y|ies|ied|ying)|arm(?:s|ed|ing)?|sell(?:s|ing)?|sold|equip(?:s|ped|ping)?)\s+(?:the\s+)?$|"
                        r"\b(?:deliver|sold|sell|suppl|export|transferr?|provid|ship)\w*\b.*\bto\s+(?:the\s+)?$|"
                        r"(?i:\b(?:постав|прода|переда)\w*\s+$)", re.I)
+# A word every match of _WITH_GAP holds: _WITH_GAP tries its branches at every character of the gap
+# (its `.*` branch spans it), so most gaps between two countries ("... and ...") are ruled out first.
+_WITH_WORD = FastRegex(r"\b(?:with|alongside|joined|met|meets|hosted|visited|с|sell|sold|suppl|equip|deliver|export|"
+                       r"transfer|provid|ship|постав|прода|переда)|\barm(?:s|ed|ing)?\s|同|与|和|跟|向", re.I)
 TWO_PARTY = FastRegex(r"\b(?:the two|both)\s+(?:countries|nations|sides|militaries|armies|navies|"
                       r"air forces|powers|neighbou?rs|partners)\b|\bthe two countries'|"
                       r"(?i:двух стран|обе страны|обеих стран|двух армий|обеих сторон)|两国|双方|两军", re.I)
@@ -201,6 +232,41 @@ FORCES = FastRegex(
     r"\b(?:troops|soldiers|sailors|marines|paratroopers|pilots|servicemen|navy|navies|naval|air forces?|army|"
     r"armies|militaries|military|armed forces)\b|"
     r"(?i:войск\w*|военн\w*|флот\w*|вмф|вмс|армии|армий|моряк\w*)|海军|空军|陆军|军队|军方|官兵", re.I) 
+
+
+# Words one of which every match of a cue holds when the text is in Latin script (checked on the
+# lowercase text: far cheaper than the cue's regex, whose trigger tries every frequent letter). Only
+# for text with no character outside Latin and general punctuation, and none of İ ı ſ: no character
+# there matches an ASCII letter under IGNORECASE but the letter's own two cases, and Cyrillic/CJK
+# branches cannot match. Keep each list in step with its regex: a word missing here loses matches.
+_NOT_LATIN = re.compile(r"[^\x00-\u012f\u0132-\u017e\u0180-\u024f\u2000-\u206f]")
+_TWO_PARTY_WORDS = ("two", "both")
+_ACTIVITY_WORDS = ("exercise", "drill", "war", "manoeuvre", "maneuver", "training", "patrol")
+_COOPERATION_WORDS = ("military", "defen", "missile", "arms", "weapon", "chief", "s-", "su-", "early")
+_DEPLOYED_WORDS = ("bomber", "warship", "warplane", "fleet", "flotilla", "destroyer", "frigate", "naval ships",
+                   "fighter jets", "aircraft")
+_FORCES_WORDS = ("troop", "soldiers", "sailors", "marines", "pilots", "servicemen", "nav", "air force", "arm",
+                 "militar")
+_REACTION_WORDS = ("critici", "condemn", "denounc", "slam", "protest", "oppos", "warn", "accus", "object", "decr",
+                   "blast", "rebuk")
+
+
+class _lazy:
+    """functools.cached_property without its lock (Python 3.11 takes one on every first read):
+    computed once, then stored in the instance's __dict__, which wins over this non-data
+    descriptor from then on."""
+
+    def __init__(self, func):
+        self.func, self.name, self.__doc__ = func, func.__name__, func.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -239,25 +305,35 @@ class SentenceFacts:
     bind_spans: tuple[tuple[int, int], ...]  # where China and Russia are bound
     places: tuple[PlaceHit, ...]
 
-    @functools.cached_property
+    @_lazy
+    def _latin_lower(self) -> str | None:
+        """The text in lowercase where the cue words can rule a cue out (see _NOT_LATIN), else None."""
+        return None if _NOT_LATIN.search(self.text) else self.text.lower()
+
+    def _may(self, words: tuple[str, ...]) -> bool:
+        """False only when no match of the cue those words stand for can be in the text."""
+        low = self._latin_lower
+        return low is None or any(word in low for word in words)
+
+    @_lazy
     def two_party(self) -> bool:
         """ "the two countries", "两国" """
-        return bool(TWO_PARTY.search(self.text))
+        return self._may(_TWO_PARTY_WORDS) and bool(TWO_PARTY.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def joint(self) -> bool:
         return bool(JOINT.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def participate(self) -> bool:
         """ "took part", "joined", "sent ... to take part" """
         return bool(PARTICIPATE.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def _activity_nouns(self) -> tuple[tuple[int, int], ...]:
-        return tuple(m.span() for m in ACTIVITY.finditer(self.text))
+        return tuple(m.span() for m in ACTIVITY.finditer(self.text)) if self._may(_ACTIVITY_WORDS) else ()
 
-    @functools.cached_property
+    @_lazy
     def activities(self) -> tuple[tuple[int, int], ...]:
         """Exercise/patrol nouns not led by a third party."""
         return tuple((start, end) for start, end in self._activity_nouns
@@ -268,17 +344,22 @@ class SentenceFacts:
         """An exercise/patrol noun at all, whoever holds it."""
         return bool(self._activity_nouns)
 
-    @functools.cached_property
+    @_lazy
     def cooperation(self) -> bool:
-        return bool(COOPERATION.search(self.text))
+        return self._may(_COOPERATION_WORDS) and bool(COOPERATION.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def deployed(self) -> bool:
-        return bool(DEPLOYED.search(self.text))
+        return self._may(_DEPLOYED_WORDS) and bool(DEPLOYED.search(self.text))
 
-    @functools.cached_property
+    @_lazy
     def forces(self) -> bool:
-        return bool(FORCES.search(self.text))
+        return self._may(_FORCES_WORDS) and bool(FORCES.search(self.text))
+
+    @_lazy
+    def may_react(self) -> bool:
+        """REACTION may match in the text or a part of it."""
+        return self._may(_REACTION_WORDS)
 
     @property
     def codes(self) -> frozenset[str]:
@@ -311,9 +392,16 @@ class SentenceFacts:
         return self.two_party and (pair_context or (self.cn_ru and self.codes <= {"CN", "RU"}))
 
 
+_PLACE_OF_GROUP = {f"p{i}": (name, host) for i, (name, _, host) in enumerate(PLACES)}
+
+
 def find_places(text: str) -> tuple[PlaceHit, ...]:
-    hits = [PlaceHit(PLACES[int(m.lastgroup[1:])][0], m.start(), m.end(), PLACES[int(m.lastgroup[1:])][2])
-            for m in _PLACE_RE.finditer(text)]
+    hits = []
+    for m in _place_matches(text):
+        name, host = _PLACE_OF_GROUP[m.lastgroup]
+        hits.append(PlaceHit(name, m.start(), m.end(), host))
+    if not ("Sea" in text or "Ocean" in text or "Strait" in text or "Bay" in text or "Gulf" in text):
+        return tuple(hits)  # _SEA_PHRASE needs one of those nouns (case-sensitive); finditer's order is by start
     known = {hit.name for hit in hits}
     for m in _SEA_PHRASE.finditer(text):
         kind = m.group(3).rstrip("s") if m.group(3) == "Seas" else m.group(3)
@@ -326,18 +414,27 @@ def find_places(text: str) -> tuple[PlaceHit, ...]:
 
 
 def _mask(text: str, spans) -> str:
+    if not spans:
+        return text
     chars = list(text)
     for hit in spans:
         chars[hit.start:hit.end] = " " * (hit.end - hit.start)
     return "".join(chars)
 
 
+def _source_after(text: str, end: int) -> bool:
+    """_SOURCE_AFTER on text[end:], without copying the rest of the sentence for every country."""
+    return text.startswith(("'s", "’s"), end) and bool(_SOURCE_AFTER.match(text[end:]))
+
+
 def find_countries(text: str, places: tuple[PlaceHit, ...] | None = None) -> tuple[CountryHit, ...]:
     places = find_places(text) if places is None else places
     masked = _mask(text, places)
-    hits = [CountryHit(m.lastgroup, m.start(), m.end(), bool(_SOURCE_AFTER.match(masked[m.end():])))
+    hits = [CountryHit(m.lastgroup, m.start(), m.end(), _source_after(masked, m.end()))
             for m in _COUNTRY_RE.finditer(masked)]
-    return tuple(sorted(hits + _named_hosts(text, places), key=lambda hit: hit.start))
+    if any(place.host for place in places):
+        return tuple(sorted(hits + _named_hosts(text, places), key=lambda hit: hit.start))
+    return tuple(hits)  # finditer's order: by start
 
 
 def _named_hosts(text: str, places: tuple[PlaceHit, ...]) -> list[CountryHit]:
@@ -351,7 +448,7 @@ def _bound_pair(text: str, left: CountryHit, right: CountryHit) -> bool:
     gap = text[left.end:right.start]
     if _CONJ_GAP.match(gap):
         return True
-    return len(gap) < 120 and bool(_WITH_GAP.search(gap)) and not left.source
+    return len(gap) < 120 and not left.source and bool(_WITH_WORD.search(gap)) and bool(_WITH_GAP.search(gap))
 
 
 def country_groups(text: str, hits: tuple[CountryHit, ...]) -> list[tuple[set[str], int, int]]:
@@ -377,6 +474,7 @@ REACTION = FastRegex(r"\b(?:critici[sz]\w*|condemn\w*|denounc\w*|slam\w*|protest
                      r"谴责|批评|反对", re.I)
 
 
+@functools.lru_cache(maxsize=512)  # pure; the same few names follow "with"/"by" again and again
 def _others(who: str) -> bool:
     return who in ("allies", "partners", "NATO") or bool({h.code for h in find_countries(who)} - {"CN", "RU"})
 
@@ -406,23 +504,29 @@ def analyse_sentence(text: str) -> SentenceFacts:
     return SentenceFacts(text, countries, tuple(frozenset(c) for c, _, _ in groups), tuple(sorted(binds)), places)
 
 
-def _close(text: str, activity: tuple[int, int], bind: tuple[int, int]) -> bool:
+def _close(text: str, activity: tuple[int, int], bind: tuple[int, int], may_react: bool = True) -> bool:
     """Near enough, and the pair is not reacting to it: "China and Russia condemned the drills",
-    "drills, which Beijing and Moscow denounced"."""
+    "drills, which Beijing and Moscow denounced". may_react: False when the text holds no reaction word."""
     left, right = sorted((activity, bind))
     if right[0] - left[1] > NEAR_CHARS:
         return False
+    if not may_react:
+        return True
     reaction_after = activity < bind and REACTION.search(text[bind[1]:bind[1] + 40])
     return not (REACTION.search(text[left[1]:right[0]]) or reaction_after)
 
 
 def activity_bound(facts: SentenceFacts, pair_context: bool = False) -> bool:
     """An exercise/patrol noun that belongs to China and Russia together in this sentence."""
+    # Each way to True below needs China and Russia bound, both acting, or "the two countries";
+    # asked first, they spare most sentences the activity nouns and their third-party checks.
+    if not (facts.bind_spans or {"CN", "RU"} <= facts.actors or facts.two_party) or not facts._activity_nouns:
+        return False
     if not facts.activities:
         return False
-    if any(_close(facts.text, a, b) for a in facts.activities for b in facts.bind_spans):
+    if any(_close(facts.text, a, b, facts.may_react) for a in facts.activities for b in facts.bind_spans):
         return True
-    if facts.third_party or REACTION.search(facts.text):
+    if facts.third_party or (facts.may_react and REACTION.search(facts.text)):
         return False
     if (facts.joint or facts.participate) and {"CN", "RU"} <= facts.actors:
         return True  # "Chinese troops will take part in the Russian exercise", "joint drills"
@@ -431,6 +535,8 @@ def activity_bound(facts: SentenceFacts, pair_context: bool = False) -> bool:
 
 def sentence_weight(facts: SentenceFacts, pair_context: bool) -> tuple[float, str]:
     """Weight of one sentence and the reason, strongest tier first."""
+    if not (facts.bind_spans or facts.cn_ru or facts.two_party):
+        return 0.0, ""  # every tier needs China and Russia bound, both named, or "the two countries"
     if activity_bound(facts, pair_context):
         return 1.0, "China and Russia together in an exercise/patrol"
     bound = facts.bound or facts.two_of_them(pair_context)

@@ -38,11 +38,29 @@ def split_paragraphs(text: str) -> list[str]:
     return [line for line in lines if line]
 
 
+_CLOSERS = "\"'”’»)]"
+
+
+def _last_token(chunk: str) -> str | None:
+    """_LAST_TOKEN's group 1, found from the end: the regex searched from the start tries every
+    character of the chunk (and every letter of each word again), though the token ends it."""
+    if "\n" in chunk:  # $ may stand before a final newline: leave that to the regex
+        match = _LAST_TOKEN.search(chunk)
+        return match.group(1) if match else None
+    dot = len(chunk.rstrip(_CLOSERS)) - 1  # the regex's \. : the last character before the closers
+    if dot < 1 or chunk[dot] != ".":
+        return None
+    start = dot
+    while start and (chunk[start - 1] == "." or chunk[start - 1] == "_" or chunk[start - 1].isalnum()):  # [\w.]
+        start -= 1
+    return chunk[start:dot] if start < dot else None
+
+
 def _is_abbreviation(chunk: str) -> bool:
-    match = _LAST_TOKEN.search(chunk)
-    if not match:
+    token = _last_token(chunk)
+    if not token:
         return False
-    token = match.group(1).lower()
+    token = token.lower()
     # Single capital initials ("J. Smith") and known abbreviations do not end a sentence.
     return token in ABBREVIATIONS or (len(token) == 1 and token.isalpha())
 
@@ -67,6 +85,8 @@ def _split_western(paragraph: str) -> list[str]:
 
 def split_sentences(paragraph: str) -> list[str]:
     """Sentences of one paragraph, stripped, empty ones dropped."""
+    if paragraph.isascii() or not _CJK_END.search(paragraph):  # no CJK terminator: the western pieces are all
+        return [s.strip() for s in _split_western(paragraph) if s.strip()]
     out: list[str] = []
     for piece in _split_western(paragraph):
         start = 0
