@@ -74,11 +74,17 @@ def decode(signature: bytes) -> Signature | LeanMinHash:
 
 
 def band_keys(sketch: MinHash, bands: int, rows: int) -> list[tuple[int, int]]:
-    """(band, 64-bit key) per band: a hash of the band's rows of the signature."""
-    values = sketch.hashvalues
-    return [(band, int.from_bytes(hashlib.blake2b(values[band * rows:(band + 1) * rows].tobytes(),
-                                                  digest_size=8).digest(), "big", signed=True))
-            for band in range(bands)]
+    """(band, 64-bit key) per band: a hash of the band's rows of the signature. Storing one article asks
+    for them three times (its locks, its candidates, its bucket rows): a Signature keeps them."""
+    memo = sketch.memo if isinstance(sketch, Signature) else {}
+    keys = memo.get((bands, rows))
+    if keys is None:
+        data = sketch.hashvalues.tobytes()
+        width = len(data) // len(sketch.hashvalues) * rows
+        keys = memo[bands, rows] = [
+            (band, int.from_bytes(hashlib.blake2b(data[band * width:(band + 1) * width], digest_size=8).digest(),
+                                  "big", signed=True)) for band in range(bands)]
+    return list(keys)
 
 
 LEAD_WORDS = 60   # the lead: a copy cut short ("Read more", trimmed paragraphs) keeps its first words

@@ -46,10 +46,11 @@ class Signature:
     """A MinHash of a set of byte strings: `hashvalues` (uint32), `jaccard`, `serialize`; what
     datasketch's LeanMinHash offers drillwatch, same values, same bytes."""
 
-    __slots__ = ("seed", "hashvalues")
+    __slots__ = ("seed", "hashvalues", "memo")
 
     def __init__(self, seed: int, hashvalues: np.ndarray):
         self.seed, self.hashvalues = seed, hashvalues
+        self.memo: dict = {}  # what callers derive from the values once (storage.dedup.band_keys)
 
     @classmethod
     def of(cls, items: Iterable[bytes], num_perm: int, seed: int) -> "Signature":
