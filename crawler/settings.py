@@ -41,7 +41,8 @@ DRILLWATCH_REVISIT_FACTOR = _settings.monitor.revisit_factor
 DRILLWATCH_MAX_AGE = _settings.monitor.max_age
 DRILLWATCH_REVISIT_SHARE = _settings.monitor.revisit_share
 
-# Page analysis runs in this many worker processes (0: inline in the crawl process; default: one per core).
+# Page analysis runs in this many worker processes (0: inline in the crawl process; default: one per
+# core but one, which the crawl process keeps: crawler.workers.default_workers).
 DRILLWATCH_WORKERS = int(os.environ.get("DRILLWATCH_WORKERS", "-1"))
 CONCURRENT_ITEMS = 32
 TELNETCONSOLE_ENABLED = False

@@ -54,7 +54,11 @@ def _analyse_in_worker(html: str, url: str, options: ExtractOptions, title_hint:
 
 
 def default_workers() -> int:
-    return max(1, (os.cpu_count() or 1))
+    """One analysis process per core but one: the crawl process (Scrapy, storage) keeps a core of its own.
+    On two cores, a second analysis process made the crawl no faster (bench/crawl.py) and cost its
+    start-up (imports, gazetteer: about a second of CPU) and more CPU per page from three processes
+    taking turns on two cores."""
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 class AnalysisPool:

@@ -29,9 +29,13 @@ from storage.models import Article, LshBucket
 
 BUCKETS, ARTICLES = LshBucket.__table__, Article.__table__
 
+from crawler.text.minhash import Signature
+
 if TYPE_CHECKING:
     from datasketch import LeanMinHash, MinHash
-# datasketch (and the scipy it pulls in) is imported on first use: a crawl with nothing new starts faster.
+# Signatures are computed and read by crawler.text.minhash (datasketch's values and bytes); datasketch itself
+# (and the scipy it pulls in: half a second per process) is imported only by the Redis backend and the
+# band-layout optimiser.
 
 MAX_CANDIDATES = 200  # a hot bucket (boilerplate-only texts) must not turn a lookup into a scan
 RECALL_MARGIN = 0.8   # bands are tuned for 0.8 x the threshold: pairs just above it are still candidates
@@ -59,41 +63,43 @@ def optimal_layout(threshold: float, num_perm: int) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
-def decode(signature: bytes) -> LeanMinHash:
-    from datasketch import LeanMinHash
+def decode(signature: bytes) -> Signature | LeanMinHash:
+    """A stored signature as a sketch (`hashvalues`, `jaccard`); datasketch reads its older formats."""
+    decoded = Signature.deserialize(signature)
+    if decoded is None:
+        from datasketch import LeanMinHash
 
-    return LeanMinHash.deserialize(signature)
+        return LeanMinHash.deserialize(signature)
+    return decoded
 
 
 def band_keys(sketch: MinHash, bands: int, rows: int) -> list[tuple[int, int]]:
-    """(band, 64-bit key) per band: a hash of the band's rows of the signature."""
-    values = sketch.hashvalues
-    return [(band, int.from_bytes(hashlib.blake2b(values[band * rows:(band + 1) * rows].tobytes(),
-                                                  digest_size=8).digest(), "big", signed=True))
-            for band in range(bands)]
+    """(band, 64-bit key) per band: a hash of the band's rows of the signature. Storing one article asks
+    for them three times (its locks, its candidates, its bucket rows): a Signature keeps them."""
+    memo = sketch.memo if isinstance(sketch, Signature) else {}
+    keys = memo.get((bands, rows))
+    if keys is None:
+        data = sketch.hashvalues.tobytes()
+        width = len(data) // len(sketch.hashvalues) * rows
+        keys = memo[bands, rows] = [
+            (band, int.from_bytes(hashlib.blake2b(data[band * width:(band + 1) * width], digest_size=8).digest(),
+                                  "big", signed=True)) for band in range(bands)]
+    return list(keys)
 
 
 LEAD_WORDS = 60   # the lead: a copy cut short ("Read more", trimmed paragraphs) keeps its first words
 LEAD_BAND = 1000  # lead buckets share lsh_buckets with the text's, at band numbers from here on
 LEAD_PERM = 32
+LEAD_SEED = 7
 
 
-def lead_sketch(text: str) -> MinHash | None:
+def lead_sketch(text: str) -> Signature | None:
     """MinHash of the 4-word shingles of the text's first LEAD_WORDS words (casefolded), None for a
     text shorter than that: a short text is matched by its whole signature alone."""
     tokens = _WORD.findall((text or "").casefold())[:LEAD_WORDS]
     if len(tokens) < LEAD_WORDS:
         return None
-    sketch = _lead_template().copy()
-    sketch.update_batch([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)])
-    return sketch
-
-
-@lru_cache(maxsize=1)
-def _lead_template() -> MinHash:
-    from datasketch import MinHash
-
-    return MinHash(num_perm=LEAD_PERM, seed=7)  # drawing the permutations costs more than the sketch: once
+    return Signature.of([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)], LEAD_PERM, LEAD_SEED)
 
 
 def lead_keys(lead: MinHash) -> list[tuple[int, int]]:
@@ -163,16 +169,23 @@ class RedisLshIndex:
         self.lsh = MinHashLSH(num_perm=num_perm, params=(self.bands, self.rows), storage_config={
             "type": "redis", "basename": basename.encode("utf-8"), "redis": parse_url(url)})
 
-    def candidates(self, session: Session, sketch: MinHash, lead: MinHash | None = None) -> set[int]:
-        return set(self.lsh.query(sketch))  # leads are indexed by the SQL backend only
+    def candidates(self, session: Session, sketch, lead=None) -> set[int]:
+        return set(self.lsh.query(_datasketch(sketch)))  # leads are indexed by the SQL backend only
 
-    def add(self, session: Session, article_id: int, sketch: MinHash, lead: MinHash | None = None) -> None:
+    def add(self, session: Session, article_id: int, sketch, lead=None) -> None:
         self.remove(session, article_id)
-        self.lsh.insert(article_id, sketch, check_duplication=False)
+        self.lsh.insert(article_id, _datasketch(sketch), check_duplication=False)
 
     def remove(self, session: Session, article_id: int) -> None:
         if article_id in self.lsh:
             self.lsh.remove(article_id)
+
+
+def _datasketch(sketch) -> LeanMinHash:
+    """datasketch's own object for its MinHashLSH (the same values: crawler.text.minhash)."""
+    from datasketch import LeanMinHash
+
+    return LeanMinHash.deserialize(sketch.serialize()) if isinstance(sketch, Signature) else sketch
 
 
 def make_index(spec: str = "sql", threshold: float = 0.5, num_perm: int = 128,

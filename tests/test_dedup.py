@@ -3,6 +3,7 @@ LSH index on SQLite, PostgreSQL and Redis, and the demo outlets crawled end to e
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -83,6 +84,33 @@ def test_wire_copy_with_other_clutter_and_trim_is_a_near_duplicate_and_a_rewrite
     assert jaccard(shingles(WIRE), shingles(WIRE_ELSEWHERE)) > 0.7
     assert is_near_duplicate(signature_of(WIRE), signature_of(WIRE_ELSEWHERE))
     assert not is_near_duplicate(signature_of(WIRE), signature_of(OTHER_REPORT))
+
+
+def test_signatures_are_datasketchs_bit_for_bit():
+    """Signatures are computed without importing datasketch (crawler.text.minhash): a database filled by
+    datasketch itself, and one filled now, must hold the same bytes and the same band keys."""
+    from datasketch import LeanMinHash, MinHash
+
+    from storage.dedup import LEAD_PERM, band_keys, decode, lead_sketch
+    for text, num_perm, seed in ((WIRE, 128, 1), (OTHER_REPORT, 64, 1), ("", 128, 1), (WIRE, 32, 7)):
+        reference = MinHash(num_perm=num_perm, seed=seed)
+        reference.update_batch([gram.encode("utf-8") for gram in shingles(text)])
+        lean = LeanMinHash(reference)
+        buf = bytearray(lean.bytesize())
+        lean.serialize(buf)
+        ours = minhash(text, num_perm, seed=seed)
+        assert ours.serialize() == bytes(buf)
+        assert band_keys(ours, 8, 4) == band_keys(lean, 8, 4) == band_keys(decode(bytes(buf)), 8, 4)
+        assert LeanMinHash.deserialize(ours.serialize()).jaccard(lean) == 1.0
+    words = re.findall(r"\w+", WIRE.casefold())[:60]
+    reference = MinHash(num_perm=LEAD_PERM, seed=7)
+    reference.update_batch([" ".join(words[i:i + 4]).encode("utf-8") for i in range(len(words) - 3)])
+    assert list(lead_sketch(WIRE).hashvalues) == list(reference.hashvalues)
+    legacy = MinHash(num_perm=128, seed=1, scheme="legacy")  # signatures stored before datasketch 2.0
+    legacy.update_batch([gram.encode("utf-8") for gram in shingles(WIRE)])
+    buf = bytearray(LeanMinHash(legacy).bytesize())
+    LeanMinHash(legacy).serialize(buf)
+    assert decode(bytes(buf)).jaccard(LeanMinHash(legacy)) == 1.0
 
 
 def test_demo_afp_copies_are_near_duplicates_and_the_tass_style_report_is_not():

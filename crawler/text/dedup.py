@@ -4,7 +4,7 @@ near-duplicate decision and the "meaningful change" test between two versions.
 * `content_hash` fingerprints what a reader would call the text: case, whitespace, typographic quotes and
   volatile lines ("Updated 10:32 GMT", "3 hours ago", comment and view counters) do not count.
 * Near-duplicates (one wire story on many sites, with other clutter, headline or trims) share most word
-  4-shingles; a MinHash signature (datasketch) estimates that share (Jaccard) without the texts.
+  4-shingles; a MinHash signature (datasketch's, computed by crawler.text.minhash) estimates that share (Jaccard) without the texts.
   Different reports of one event share facts but few 4-word runs, so they stay apart.
 * `compare_versions` decides whether a re-fetched article changed, flags title changes and large edits
   (more than `large_edit` of the shingles changed) and renders a unified diff.
@@ -15,9 +15,8 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING
 
+from crawler.text.minhash import Signature, permutations
 from crawler.text.urls import canonical_url, identity_url  # noqa: F401 - URL identity lives in urls.py
 
 SHINGLE_WORDS = 4
@@ -26,10 +25,6 @@ SEED = 1
 NEAR_DUPLICATE = 0.5   # estimated Jaccard of shingles at and above which two texts are one story
 LARGE_EDIT = 0.2       # share of shingles changed above which an edit is "large"
 
-if TYPE_CHECKING:
-    from datasketch import LeanMinHash, MinHash
-# datasketch is imported where first needed: it pulls in scipy (half a second), and a crawl that finds
-# nothing new should not pay for it.
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
@@ -122,36 +117,23 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-@lru_cache(maxsize=8)
-def _template(num_perm: int, seed: int) -> MinHash:
-    from datasketch import MinHash
-
-    return MinHash(num_perm=num_perm, seed=seed)  # permutations are drawn once, then copied
-
-
 def warm_up(sketch: Sketch = Sketch()) -> None:
-    """Import datasketch and draw the permutations now (a worker's start-up), not on the first page."""
-    _template(sketch.num_perm, SEED)
+    """Draw the permutations now (a worker's start-up), not on the first page."""
+    permutations(sketch.num_perm, SEED)
 
 
-def minhash(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS, seed: int = SEED) -> LeanMinHash:
-    """MinHash signature of the text's shingles (datasketch, immutable LeanMinHash)."""
+def minhash(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS, seed: int = SEED) -> Signature:
+    """MinHash signature of the text's shingles (datasketch's affine32 MinHash, crawler.text.minhash)."""
     return _minhash(shingles(text, size), num_perm, seed)
 
 
-def _minhash(grams: set[str], num_perm: int, seed: int = SEED) -> LeanMinHash:
-    from datasketch import LeanMinHash
-
-    sketch = _template(num_perm, seed).copy()
-    sketch.update_batch([s.encode("utf-8") for s in grams])
-    return LeanMinHash(sketch)
+def _minhash(grams: set[str], num_perm: int, seed: int = SEED) -> Signature:
+    return Signature.of([s.encode("utf-8") for s in grams], num_perm, seed)
 
 
-def signature_bytes(sketch: LeanMinHash) -> bytes:
-    """datasketch's own serialisation, for storage (LeanMinHash.deserialize reads it back)."""
-    buf = bytearray(sketch.bytesize())
-    sketch.serialize(buf)
-    return bytes(buf)
+def signature_bytes(sketch: Signature) -> bytes:
+    """datasketch's LeanMinHash serialisation, for storage (LeanMinHash.deserialize reads it back)."""
+    return sketch.serialize()
 
 
 def signature_of(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS) -> bytes:
@@ -165,16 +147,24 @@ def fingerprint_and_signature(text: str, sketch: Sketch = Sketch()) -> tuple[str
     return _hash_normalised(normal), signature_bytes(_minhash(grams, sketch.num_perm))
 
 
-def similarity(a: bytes | MinHash, b: bytes | MinHash) -> float:
-    """Estimated Jaccard similarity of two signatures."""
-    from datasketch import LeanMinHash
+def decode_signature(signature: bytes):
+    """A stored signature back as a sketch (`hashvalues`, `jaccard`); datasketch reads formats of older versions."""
+    decoded = Signature.deserialize(signature)
+    if decoded is None:
+        from datasketch import LeanMinHash
 
-    a = LeanMinHash.deserialize(a) if isinstance(a, (bytes, bytearray)) else a
-    b = LeanMinHash.deserialize(b) if isinstance(b, (bytes, bytearray)) else b
+        return LeanMinHash.deserialize(signature)
+    return decoded
+
+
+def similarity(a, b) -> float:
+    """Estimated Jaccard similarity of two signatures (bytes or sketches)."""
+    a = decode_signature(a) if isinstance(a, (bytes, bytearray)) else a
+    b = decode_signature(b) if isinstance(b, (bytes, bytearray)) else b
     return a.jaccard(b)
 
 
-def is_near_duplicate(a: bytes | MinHash, b: bytes | MinHash, threshold: float = NEAR_DUPLICATE) -> bool:
+def is_near_duplicate(a, b, threshold: float = NEAR_DUPLICATE) -> bool:
     return similarity(a, b) >= threshold
 
 
