@@ -80,16 +80,23 @@ def init_db(engine: Engine) -> None:
         raise StorageError(describe_db_error(engine, exc)) from None
 
 
-_REVISION = re.compile(r"""^(down_)?revision\s*=\s*['"]?(\w+|None)['"]?\s*$""", re.M)
+_REVISION = re.compile(r"""^(down_)?revision\s*(?::[^=]+)?=\s*(?:['"](\w+)['"]|(None))\s*$""", re.M)
 
 
 @lru_cache(maxsize=1)
 def head_revisions() -> frozenset[str]:
-    """The newest migrations, read from the version files as Alembic would (revisions no other revises)."""
+    """The newest migrations, read from the version files as Alembic would (revisions no other revises).
+    Empty, so that Alembic decides, when a file does not say plainly which revision it is and revises."""
     revisions, revised = set(), set()
     for file in (MIGRATIONS / "versions").glob("*.py"):
-        for down, value in _REVISION.findall(file.read_text(encoding="utf-8")):
-            (revised if down else revisions).add(value)
+        if file.name == "__init__.py":
+            continue
+        found = _REVISION.findall(file.read_text(encoding="utf-8"))
+        if sorted(bool(down) for down, _value, _none in found) != [False, True]:
+            return frozenset()
+        for down, value, _none in found:
+            if value:
+                (revised if down else revisions).add(value)
     return frozenset(revisions - revised)
 
 
