@@ -11,7 +11,8 @@ process each time, its output captured as a script's would be), several times:
      target: wall time <= 5% of the first crawl's, zero articles extracted again;
   3. REVISITS articles made due: conditional requests, all answered 304, still nothing extracted;
   4. with --recheck: `drillwatch crawl --recheck` (every stored article revisited now, conditional
-     requests), all answered 304; target: wall time < 10% of the first crawl's.
+     requests), all answered 304; target: wall time < 10% of the first crawl's. Then, as the floor,
+     Scrapy alone (a bare spider, no pipelines, no database) sends the same conditional requests.
 Prints per crawl: the command's wall time (process start to exit: start-up, crawl, summary), its CPU time
 (the process and any analysis workers), crawl time (crawl_runs: spider opened to closed), pages fetched,
 article pages fetched, 304 answers, items extracted (new + updated + unchanged in crawl_runs); then the
@@ -133,6 +134,50 @@ def crawl(config: Path, db: str, server: DemoServer, engine, *extra: str) -> dic
             "extracted": extracted}
 
 
+RAW_304 = """
+import sys
+from scrapy import Request, Spider
+from scrapy.crawler import CrawlerProcess
+
+BASE, PAGES = sys.argv[1], int(sys.argv[2])
+IMS = {"If-Modified-Since": "Mon, 01 Jan 2035 00:00:00 GMT"}  # later than any page's mtime: all answer 304
+
+
+class Raw(Spider):
+    name = "raw"
+
+    async def start(self):
+        listed = PAGES // 2
+        for path in [f"/synth/a/{n}.html" for n in range(listed)] + [f"/synth/f/{n}.html" for n in range(PAGES - listed)]:
+            yield Request(BASE + path, headers=IMS, meta={"handle_httpstatus_list": [304]}, dont_filter=True)
+
+    def parse(self, response):
+        pass
+
+
+process = CrawlerProcess({"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False,
+                          "REMOTE_CONTROL_ENABLED": False, "WARN_ON_GENERATOR_RETURN_VALUE": False,
+                          "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 8})
+process.crawl(Raw)
+process.start()
+"""
+
+
+def raw_scrapy_304(server: DemoServer, pages: int) -> dict:
+    """The floor: Scrapy alone (no pipelines, no database, same concurrency) sending the same conditional
+    requests, all answered 304."""
+    server.clear_requests()
+    started, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([sys.executable, "-c", RAW_304, server.url, str(pages)], cwd=ROOT, capture_output=True,
+                          text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"raw Scrapy failed:\n{proc.stderr[-3000:]}")
+    return {"wall": wall, "cpu": after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime,
+            "not_modified": sum(1 for r in server.requests if r[2] == 304), "pages": len(server.requests)}
+
+
 def drillwatch() -> list[str]:
     """The installed `drillwatch` command of this interpreter's environment (the console script)."""
     script = Path(sys.executable).with_name("drillwatch")
@@ -166,6 +211,7 @@ def main() -> None:
             make_due(engine, args.revisits)
             third = crawl(tmp / "config", db, server, engine)
             fourth = crawl(tmp / "config", db, server, engine, "--recheck") if args.recheck else None
+            raw = raw_scrapy_304(server, args.pages) if args.recheck else None
         engine.dispose()
     print(f"two loopback outlets, {args.pages} article pages (listing of {LISTING_PAGE} links/page + RSS feed); "
           f"database {db.split(':')[0]}")
@@ -184,6 +230,10 @@ def main() -> None:
               f"{'met' if ratio < 0.10 else 'MISSED'}), CPU {fourth['cpu'] / first['cpu']:.1%}, "
               f"crawl {fourth['inside'] / first['inside']:.1%}; {fourth['not_modified']} of "
               f"{fourth['article_pages']} article pages answered 304; articles extracted again: {fourth['extracted']}")
+    if raw:
+        print(f"floor: Scrapy alone sending the same {raw['pages']} conditional requests ({raw['not_modified']} "
+              f"answered 304), no pipelines or database: wall {raw['wall']:.1f} s, CPU {raw['cpu']:.1f} s "
+              f"({raw['wall'] / first['wall']:.1%} and {raw['cpu'] / first['cpu']:.1%} of the first crawl)")
     print(f"second crawl: {second['wall'] - second['inside']:.1f} s of its wall time is outside the crawl "
           "(process start-up, settings, pipeline and middleware set-up, the summary), paid by every crawl")
     print(f"cores seen: {os.cpu_count()}; load average at the end: {os.getloadavg()[0]:.1f}")
