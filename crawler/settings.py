@@ -4,6 +4,8 @@
 """
 import os
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from config.load import config_dir, load_settings
 from storage.db import database_url
 
@@ -67,3 +69,14 @@ EXTENSIONS = {
     "crawler.extensions.RunRecorder": 100,
     "scrapy.extensions.closespider.CloseSpider": 200,
 }
+# Scrapy 2.19 starts, in every crawl, an HTTP server that runs Python sent to it (RemoteControl, for its MCP
+# client: aiohttp imported, a server and a job file per crawl): not for a news monitor's crawls. Telnet is
+# off too. Both leave the base list, as Scrapy imports every class named in EXTENSIONS, even set to None.
+EXTENSIONS_BASE = {name: order for name, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+                   if name not in ("scrapy.extensions.remote_control.RemoteControl",
+                                   "scrapy.extensions.telnet.TelnetConsole")}
+REMOTE_CONTROL_ENABLED = False
+# Scrapy parses the source of a generator callback (inspect.getsource + ast) to warn about `return value`
+# in it; its cache is keyed on the bound method, new with every request, so that is 1-2 ms of CPU per
+# response (as much as the rest of handling a 304). Our callbacks return nothing (tests/test_recheck_speed.py).
+WARN_ON_GENERATOR_RETURN_VALUE = False

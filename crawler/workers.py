@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from config.load import load_gazetteer
 from crawler.text.dedup import Sketch
-from crawler.text.extract import ExtractOptions
 
 if TYPE_CHECKING:
     from config.gazetteer import Gazetteer
     from crawler.text.analyse import PageAnalysis
+    from crawler.text.extract import ExtractOptions
 
 # per worker process, set once by the initializer
 _worker_gazetteer: Gazetteer | None = None
@@ -88,15 +88,22 @@ class AnalysisPool:
         self.close()
 
     def __init__(self, config_dir: str | None, workers: int, sketch: Sketch = Sketch()):
-        self.sketch, self.gazetteer, self.executor = sketch, None, None
-        if workers == 0:  # the workers load their own copy; inline analysis needs one here
-            self.gazetteer = load_gazetteer(config_dir)
+        self.config_dir, self.workers, self.sketch = config_dir, workers, sketch
+        self.gazetteer, self.executor = None, None
+
+    def _start(self) -> None:
+        """On the first page: a crawl that analyses nothing (a recheck answered 304) loads no gazetteer and
+        starts no pool (a process pool starts multiprocessing's resource tracker process as it is made)."""
+        if self.workers == 0:  # the workers load their own copy; inline analysis needs one here
+            self.gazetteer = load_gazetteer(self.config_dir)
         else:
-            self.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_init_worker, initargs=(config_dir, sketch))
+            self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=_init_worker, initargs=(self.config_dir, self.sketch))
 
     async def analyse(self, html: str, url: str, options: ExtractOptions, title_hint: str | None = None,
                       published_hint: datetime | None = None) -> PageAnalysis:
+        if self.executor is None and self.gazetteer is None:
+            self._start()
         if self.executor is None:
             from crawler.text.analyse import analyse_page
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from scrapy import signals
 
 
@@ -12,6 +11,10 @@ class CrawlProgress:
     def __init__(self, enabled: bool = True):
         console = Console(stderr=True)
         self.enabled = enabled and console.is_terminal
+        if not self.enabled:  # a script, cron or the daemon: not even rich.progress is loaded
+            return
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
         self.progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[outlet]:<14}"),
                                  TextColumn("{task.fields[pages]:>5} pages  {task.fields[stored]:>4} stored  "
                                             "{task.fields[errors]:>3} errors  {task.fields[state]}"),

@@ -45,7 +45,7 @@ class ExercisePipeline(DatabaseStage):
         return load_gazetteer(self.crawler.settings.get("DRILLWATCH_CONFIG"))
 
     def resolve(self, name: str, year: int | None) -> str | None:
-        from crawler.text.exercises import resolve_discovered
+        from crawler.text.names import resolve_discovered  # not the detectors: only names are compared
 
         return resolve_discovered(name, year, self.gazetteer)
 

@@ -2,17 +2,21 @@
 in worker processes, with this outlet's residue rules and learned template."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scrapy.exceptions import DropItem
 
 from config.load import find_outlet, load_outlets
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
 from crawler.signals import link_settled, page_error
-from crawler.text.extract import ExtractOptions
 from crawler.text.dedup import Sketch
 from crawler.workers import AnalysisPool, default_workers
 from storage.boilerplate import template_keys
 from storage.db import init_db, session_scope
+
+if TYPE_CHECKING:
+    from crawler.text.extract import ExtractOptions
 
 
 class NoArticle(DropItem):
@@ -45,6 +49,9 @@ class ExtractPipeline(DatabaseStage):
         # The template grows while a crawl stores pages: re-read it every REFRESH items.
         self.uses[outlet_name] = self.uses.get(outlet_name, 0) + 1
         if outlet_name not in self.options or self.uses[outlet_name] % self.REFRESH == 0:
+            # imported with the first page: trafilatura is not loaded by a crawl that analyses nothing
+            from crawler.text.extract import ExtractOptions
+
             outlet = find_outlet(self.outlets, outlet_name)
             with session_scope(self.engine) as session:
                 template = template_keys(session, outlet_name, self.min_pages)

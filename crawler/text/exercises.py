@@ -972,22 +972,10 @@ def _looks_like_code_name(name: str) -> bool:
     return all(w[0].isupper() or w in connectors for w in words) and words[0][0].isupper()
 
 
-def clean_name(raw: str) -> str:
-    name = re.sub(r"[\s]+", " ", raw).strip(" \"'“”«»‘’「」『』.,;:")
-    name = re.sub(r"^(?:the|The|Exercise|exercise)\s+", "", name)
-    return re.sub(r"\s*[‐‑‒–—―−]\s*", "-", name)
+# light, so that a crawl merges discovered names without loading the detectors; re-exported here
+from crawler.text.names import clean_name, resolve_discovered, split_year  # noqa: E402,F401
 
-
-_YEAR_END = re.compile(r"[\s\-]*(?P<year>(?:19|20)\d\d)[A-Z]?$|[-'’]\s?(?P<yy>\d\d)$")
 _PART_END = re.compile(r"\s*(?:\(\s*(?P<paren>I{1,3})\s*\)|-(?P<dash>I{1,3}))$")
-
-
-def split_year(name: str) -> tuple[str, int | None]:
-    """ "Eagle Strike-2026" -> ("Eagle Strike", 2026); "Eagle Strike-26" too (as the gazetteer reads it)."""
-    m = _YEAR_END.search(name)
-    if not m:
-        return name, None
-    return name[:m.start()].strip(" -"), int(m["year"]) if m["year"] else 2000 + int(m["yy"])
 
 
 def split_part(name: str) -> tuple[str, int | None]:
@@ -1410,19 +1398,3 @@ def _is_patrol_series(m: Mention, gazetteer: Gazetteer) -> bool:
     series = gazetteer.get_series(m.series) if m.series else None
     return bool(series and series.is_patrol)
 
-
-def resolve_discovered(name: str, year: int | None, gazetteer: Gazetteer) -> str | None:
-    """Gazetteer key for a discovered name once the gazetteer knows it (to merge the two), else None."""
-    base, written_year = split_year(clean_name(name))
-    year = written_year or year
-    probe = f"{base}-{year}" if year else base
-    for hit in gazetteer.find_names(probe):
-        if hit.end - hit.start < len(probe.strip()) * 0.8:
-            continue  # only a part of the name is known ("Eagle" in "Eagle Strike")
-        if hit.kind == "instance":
-            return hit.ref
-        if hit.kind == "series" and (hit.year or year):
-            edition = next((i for i in gazetteer.instances_of(hit.ref)
-                            if i.year == (hit.year or year) and (hit.part is None or i.part == hit.part)), None)
-            return edition.id if edition else None
-    return None
