@@ -39,10 +39,16 @@ def add_error(session: Session, run_id: int | None, outlet: str, url: str | None
 
 
 def mark_abandoned(session: Session, run_id: int, status: str, message: str) -> bool:
-    """Close a run whose process died or was killed; True if it was still open."""
+    """Close a run whose process died or was killed; True if it was still open. Its recorded error
+    rows count, as in close_dead_runs, so both ways of closing a dead run tell the same story."""
+    errors = session.scalar(select(func.count()).select_from(CrawlError).where(CrawlError.run_id == run_id))
+    values = dict(status=status, finished_at=utcnow(), message=message,
+                  errors=func.greatest(CrawlRun.errors, errors) if session.bind.dialect.name == "postgresql"
+                  else func.max(CrawlRun.errors, errors))
+    if status == "killed":
+        values["finish_reason"] = "killed"
     result = session.execute(
-        update(CrawlRun).where(CrawlRun.id == run_id, CrawlRun.finished_at.is_(None))
-        .values(status=status, finished_at=utcnow(), message=message))
+        update(CrawlRun).where(CrawlRun.id == run_id, CrawlRun.finished_at.is_(None)).values(**values))
     return result.rowcount > 0
 
 

@@ -32,10 +32,11 @@ def config(tmp_path):
 
 
 def open_remote_run(engine, worker: str, host: str, pid: int, counts: dict, errors: int) -> int:
-    """What a worker on `host` records: its run, opened and checkpointed, with errors along the way."""
+    """What a worker on `host` records: its run, opened and checkpointed, with errors along the way (the
+    last one recorded after its last checkpoint, as when a worker dies between two)."""
     with session_scope(engine) as session:
         run = runs.start_run(session, "wire0", "worker", pid, host, worker=worker)
-        runs.checkpoint(session, run.id, dict(counts, errors=errors))
+        runs.checkpoint(session, run.id, dict(counts, errors=max(errors - 1, 0)))
         for n in range(errors):
             runs.add_error(session, run.id, "wire0", f"http://127.0.0.1/{n}.html", "http_500", "HTTP 500")
         return run.id
