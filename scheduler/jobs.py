@@ -210,6 +210,9 @@ def settle(name: str, db: str, trigger: str, child: Child, since: datetime, time
             for run in rows:
                 if run.finished_at is None:
                     runs.mark_abandoned(session, run.id, status, message)
+                elif run.finish_reason == "killed" and run.status == "killed":
+                    # another crawl's start-up sweep saw the pid gone first; we saw how it ended
+                    runs.set_status(session, run.id, status, message)
                 elif child.stopped_by == "timeout" and run.status == "interrupted":
                     runs.set_status(session, run.id, "failed", message)  # our SIGTERM, not the operator's
             if not rows and child.stopped_by != "shutdown":

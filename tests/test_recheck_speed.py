@@ -57,7 +57,10 @@ def test_a_recheck_answered_304_loads_no_analysis_code_and_starts_no_analysis_pr
                           capture_output=True, text=True, timeout=180,
                           env={**__import__("os").environ, "DRILLWATCH_DEMO_URL": demo_server.url})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    answers = [status for _method, path, status in demo_server.requests if "/reports/" in path]
-    assert answers and set(answers) == {304}, answers  # every stored article rechecked, none changed
+    # the demo's /_slow/ link times out in the first crawl and is never stored; its answer, sent when the
+    # server's sleep ends, may land in the request log during the recheck
+    answers = [status for _method, path, status in demo_server.requests
+               if "/reports/" in path and "/_slow/" not in path]
+    assert answers and set(answers) == {304}, [r for r in demo_server.requests if r[2] != 304]  # every stored article rechecked, none changed
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen == {"loaded": [], "tracker_started": False}
