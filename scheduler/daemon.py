@@ -17,6 +17,7 @@ The schedule arithmetic (triggers, periods, backoff) is made of pure functions t
 from __future__ import annotations
 
 import concurrent.futures
+import faulthandler
 import logging
 import os
 import signal
@@ -344,6 +345,8 @@ class Daemon:
         signal.signal(signal.SIGINT, self._on_stop_signal)
         if hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, self._on_hup_signal)
+        if hasattr(signal, "SIGUSR1"):  # a daemon that seems stuck: every thread's stack to the log (stderr)
+            faulthandler.register(signal.SIGUSR1, all_threads=True)
 
     # -- the jobs ------------------------------------------------------------------------------------
     def sync_jobs(self, outlets: tuple[Outlet, ...], settings: Settings,

@@ -85,7 +85,9 @@ class DaemonProcess:
         try:
             code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"daemon did not stop within {timeout}s\n{self.log()[-6000:]}") from None
+            self.proc.send_signal(signal.SIGUSR1)  # the daemon dumps its threads' stacks: where it hangs
+            time.sleep(1)
+            raise AssertionError(f"daemon did not stop within {timeout}s\n{self.log()[-12000:]}") from None
         return code, time.monotonic() - started
 
     def close(self) -> None:
@@ -330,4 +332,16 @@ def test_an_outlet_that_keeps_failing_backs_off_and_says_so(start_daemon, tmp_pa
     assert row["failures"] >= 2 and row["last_status"] == "failed" and row["last_success"] is None
     assert datetime.fromisoformat(row["next_run"]).timestamp() >= expected - 0.01
     code, _ = daemon.stop(timeout=2 + 2 + STOP_MARGIN)
+    assert code == 0
+
+
+def test_sigusr1_writes_every_threads_stack_to_the_log_and_the_daemon_goes_on(start_daemon, tmp_path, sqlite_url):
+    config = demo_config(tmp_path / "conf", ["socialrepost"], interval="1h")
+    daemon = start_daemon(sqlite_url, config)
+    daemon.wait_for(lambda: daemon.finished_runs("socialrepost"), "the first crawl")
+    daemon.proc.send_signal(signal.SIGUSR1)
+    dump = daemon.wait_log("most recent call first")
+    assert "Current thread" in dump or "Thread 0x" in dump
+    assert daemon.proc.poll() is None
+    code, _ = daemon.stop()
     assert code == 0
