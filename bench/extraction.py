@@ -126,17 +126,23 @@ _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockqu
 
 
 def html_to_text(markup: bytes | str) -> str:
-    """Text of an HTML fragment: block elements start new lines; scripts and styles dropped."""
+    """Text of an HTML fragment in document order: block elements start new lines; scripts and styles
+    dropped. An element's tail comes after the text of its children ("<p>a <tt><span>b</span></tt> c</p>"
+    is "a b c"; the first three rounds put the tail first, "a c b", garbling nested inline markup)."""
     root = lxml_html.fromstring(markup.decode("utf-8") if isinstance(markup, bytes) else markup)
     etree.strip_elements(root, "script", "style", etree.Comment, with_tail=False)
     parts: list[str] = []
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.lower() in _BLOCKS:
-            parts.append("\n")
-        if element.text and isinstance(element.tag, str):
-            parts.append(element.text)
-        if element.tail:
-            parts.append(element.tail)
+
+    def walk(element: etree._Element) -> None:
+        if isinstance(element.tag, str):
+            if element.tag.lower() in _BLOCKS:
+                parts.append("\n")
+            parts.append(element.text or "")
+            for child in element:
+                walk(child)
+        parts.append(element.tail or "")
+
+    walk(root)
     return "\n".join(line.strip() for line in "".join(parts).splitlines() if line.strip())
 
 
