@@ -86,6 +86,31 @@ def test_wire_copy_with_other_clutter_and_trim_is_a_near_duplicate_and_a_rewrite
     assert not is_near_duplicate(signature_of(WIRE), signature_of(OTHER_REPORT))
 
 
+def test_the_lead_sketch_tokenises_only_the_lead_and_gives_what_the_whole_text_gave():
+    """lead_sketch reads the first 60 words only (the analysis workers compute it with the signature); its
+    sketch is the one of the first 60 words of all the text's words, on every text here: the demo pages'
+    articles, and made-up texts around the 60-word edge, with casefolding that changes words."""
+    from crawler.text.dedup import LEAD_PERM, LEAD_SEED, LEAD_WORDS, lead_sketch
+    from crawler.text.minhash import Signature
+
+    def whole_text_lead(text):
+        tokens = re.findall(r"\w+", (text or "").casefold())[:LEAD_WORDS]
+        if len(tokens) < LEAD_WORDS:
+            return None
+        return Signature.of([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)],
+                            LEAD_PERM, LEAD_SEED).serialize()
+    texts = [page.read_text(encoding="utf-8") for page in sorted(SITES_DIR.rglob("*.html"))]
+    texts += [(a.text if a else "") for a in (extract_article(t, "http://127.0.0.1/x.html") for t in texts)]
+    words = "İstanbul Straße ǅemal naïve ﬁsh ΣΊΣΥΦΟΣ a_b 42 x".split()
+    texts += [" ".join(words[i % len(words)] + ("," if i % 7 == 0 else "") for i in range(n))
+              for n in (0, 1, 58, 59, 60, 61, 62, 100, 300)]
+    texts += [None, "", "\n\n", "— ’ “” …"]
+    assert len(texts) > 40
+    for text in texts:
+        lead = lead_sketch(text)
+        assert (lead.serialize() if lead is not None else None) == whole_text_lead(text)
+
+
 def test_signatures_are_datasketchs_bit_for_bit():
     """Signatures are computed without importing datasketch (crawler.text.minhash): a database filled by
     datasketch itself, and one filled now, must hold the same bytes and the same band keys."""

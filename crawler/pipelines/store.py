@@ -88,4 +88,6 @@ def to_article_data(item: PageItem, num_perm: int = 128, shingle_words: int = 4)
         description=article.description, language=article.language,
         published_at=date.published, published_source=date.source, published_note=date.note, etag=item.etag, last_modified=item.last_modified,
         relevant=bool(relevance and relevance.relevant), relevance_score=relevance.score if relevance else 0.0,
-        minhash=item.signature or signature_of(article.text, num_perm, shingle_words))
+        minhash=item.signature or signature_of(article.text, num_perm, shingle_words),
+        # given with the worker's signature only (a signature computed here gets the store's own lead)
+        lead_minhash=item.lead_signature if item.signature else None, shingles=item.shingles)

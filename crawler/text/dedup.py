@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from crawler.text.minhash import Signature, permutations
 from crawler.text.urls import canonical_url, identity_url  # noqa: F401 - URL identity lives in urls.py
@@ -145,6 +146,28 @@ def fingerprint_and_signature(text: str, sketch: Sketch = Sketch()) -> tuple[str
     normal = normalise_text(text)
     grams = _shingles(_WORD.findall(normal), sketch.shingle_words)
     return _hash_normalised(normal), signature_bytes(_minhash(grams, sketch.num_perm))
+
+
+# --- the lead sketch and the shingle count (near copies cut short; storage.dedup) -----------------------
+
+LEAD_WORDS = 60   # the lead: a copy cut short ("Read more", trimmed paragraphs) keeps its first words
+LEAD_PERM = 32
+LEAD_SEED = 7
+
+
+def lead_sketch(text: str) -> Signature | None:
+    """MinHash of the 4-word shingles of the text's first LEAD_WORDS words (casefolded), None for a
+    text shorter than that: a short text is matched by its whole signature alone. Only the first words
+    are tokenised (the same words as all of the text's, cut to LEAD_WORDS)."""
+    tokens = [m.group() for m in islice(_WORD.finditer((text or "").casefold()), LEAD_WORDS)]
+    if len(tokens) < LEAD_WORDS:
+        return None
+    return Signature.of([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)], LEAD_PERM, LEAD_SEED)
+
+
+def shingle_count(text: str, size: int = 4) -> int:
+    """Word ``size``-grams in a text (as many as its words, less size - 1): the set size containment needs."""
+    return max(1, len(_WORD.findall(text or "")) - size + 1)
 
 
 def decode_signature(signature: bytes):
