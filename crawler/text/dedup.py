@@ -49,6 +49,15 @@ INLINE_STAMP = re.compile(rf"\(?\b(?:last\s+)?(?:updated|modified|edited)(?:\s+o
 _STAMP_WORD = re.compile(r"updated|modified|edited", re.IGNORECASE)
 
 
+def _may_hold_stamp_word(line: str) -> bool:
+    """False only when _STAMP_WORD cannot match: a quick test first, as its case-blind search is slow even to
+    fail. Under re.IGNORECASE the letters p, d, a, t, e, m and o match only themselves and their ASCII
+    capitals (no other character lowercases to them, and re has no extra case equivalents for them), so
+    a match of "updated", "modified" or "edited" leaves "pdat", "mod" or "ted" in line.lower()."""
+    low = line.lower()
+    return "pdat" in low or "mod" in low or "ted" in low
+
+
 @dataclass(frozen=True)
 class Sketch:
     """MinHash settings for near-duplicate detection (from settings.yaml `dedup`)."""
@@ -70,9 +79,9 @@ def meaningful_lines(text: str) -> list[str]:
     for line in text.translate(_QUOTES).splitlines():
         if is_volatile(line):
             continue
-        if _STAMP_WORD.search(line):  # the stamp regex is slow to fail; most lines have no stamp word
+        if _may_hold_stamp_word(line) and _STAMP_WORD.search(line):  # the stamp regex is slow to fail
             line = INLINE_STAMP.sub(" ", line)
-        line = _SPACE.sub(" ", line).strip().casefold()
+        line = " ".join(line.split()).casefold()  # = _SPACE.sub(" ", line).strip(): \s is str.isspace
         if line:
             lines.append(line)
     return lines
@@ -129,7 +138,7 @@ def minhash(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS, seed
 
 
 def _minhash(grams: set[str], num_perm: int, seed: int = SEED) -> Signature:
-    return Signature.of([s.encode("utf-8") for s in grams], num_perm, seed)
+    return Signature.of(list(map(str.encode, grams)), num_perm, seed)  # str.encode: UTF-8
 
 
 def signature_bytes(sketch: Signature) -> bytes:
