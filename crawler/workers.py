@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from config.load import load_gazetteer
 from crawler.text.dedup import Sketch, lead_sketch, shingle_count
+from crawler.text.urls import identity_url
 
 if TYPE_CHECKING:
     from config.gazetteer import Gazetteer
@@ -91,7 +92,7 @@ def _analyse_in_worker(html: str, url: str, options: ExtractOptions | tuple[int,
     from crawler.text.analyse import analyse_page
 
     return plain_result(analyse_page(html, url, unpack_options(options), _worker_gazetteer, title_hint, published_hint,
-                                     _worker_sketch))
+                                     _worker_sketch), url)
 
 
 def _plain(value):
@@ -101,21 +102,24 @@ def _plain(value):
     return SimpleNamespace(**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
 
 
-def plain_result(analysis: PageAnalysis) -> SimpleNamespace:
-    """What the crawl process gets back: the analysis with the same attribute names, as plain namespaces,
-    plus the text's lead sketch and shingle count (storing a new article needs them: computed here, with
-    the signature, not again on the crawl process's thread). Plain, because unpickling a result imports
-    the modules of its classes: the crawl process would import the detectors and relevance (their
-    patterns compiled at import: a second of CPU) just to read a few fields of their results."""
+def plain_result(analysis: PageAnalysis, url: str) -> SimpleNamespace:
+    """What the crawl process gets back: the analysis of the page fetched from `url` with the same
+    attribute names, as plain namespaces, plus what storing a new article needs and the analysis can
+    compute on its own (here, not again on the crawl process's thread): the text's lead sketch and
+    shingle count, and the article's identity URL. Plain, because unpickling a result imports the
+    modules of its classes: the crawl process would import the detectors and relevance (their patterns
+    compiled at import: a second of CPU) just to read a few fields of their results."""
     article = analysis.article
     extra = {}
-    if article is not None and analysis.signature is not None:
-        lead = lead_sketch(article.text)
-        extra = {"lead_signature": lead.serialize() if lead is not None else b"", "shingles": shingle_count(article.text)}
+    if article is not None:
+        extra["identity_url"] = identity_url(article.canonical_url, url)
+        if analysis.signature is not None:
+            lead = lead_sketch(article.text)
+            extra.update(lead_signature=lead.serialize() if lead is not None else b"", shingles=shingle_count(article.text))
     return SimpleNamespace(article=_plain(article), relevance=_plain(analysis.relevance),
                            mentions=tuple(_plain(m) for m in analysis.mentions), content_hash=analysis.content_hash,
                            signature=analysis.signature, lead_signature=extra.get("lead_signature"),
-                           shingles=extra.get("shingles"))
+                           shingles=extra.get("shingles"), identity_url=extra.get("identity_url"))
 
 
 def default_workers() -> int:
@@ -175,7 +179,7 @@ class AnalysisPool:
             from crawler.text.analyse import analyse_page
 
             return plain_result(analyse_page(html, url, unpack_options(options), self.gazetteer, title_hint,
-                                             published_hint, self.sketch))
+                                             published_hint, self.sketch), url)
         future = self.executor.submit(_analyse_in_worker, html, url, options, title_hint, published_hint)
         return await asyncio.wrap_future(future)
 

@@ -103,6 +103,7 @@ class LshIndex(Protocol):
     def remove(self, session: Session, article_id: int) -> None: ...
 
 
+_ADD_SQLITE = "INSERT INTO lsh_buckets (band, key, article_id) VALUES (?, ?, ?)"
 _ADD_PG = sql_text("INSERT INTO lsh_buckets (band, key, article_id) "
                "SELECT unnest(CAST(:bands AS integer[])), unnest(CAST(:keys AS bigint[])), :id")
 
@@ -134,9 +135,12 @@ class SqlLshIndex:
 
     def add(self, session: Session, article_id: int, sketch: MinHash, lead: MinHash | None = None) -> None:
         keys = band_keys(sketch, self.bands, self.rows) + (lead_keys(lead) if lead is not None else [])
-        if session.get_bind().dialect.name == "postgresql":
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
             # one statement for every band (PostgreSQL arrays), not one executed row per band
             session.execute(_ADD_PG, {"bands": [b for b, _ in keys], "keys": [k for _, k in keys], "id": article_id})
+        elif dialect == "sqlite":  # the driver's own executemany: SQLAlchemy's costs as much again per row
+            session.connection().exec_driver_sql(_ADD_SQLITE, [(band, key, article_id) for band, key in keys])
         else:
             session.execute(insert(BUCKETS), [{"band": band, "key": key, "article_id": article_id} for band, key in keys])
 

@@ -104,4 +104,6 @@ def test_inline_analysis_gives_the_same_result_as_a_worker():
         finally:
             pooled.close()
     a, b = asyncio.run(both())
+    from crawler.text.urls import identity_url
     assert a == b and a.article.text and a.lead_signature
+    assert a.identity_url == identity_url(a.article.canonical_url, "http://127.0.0.1/a.html")

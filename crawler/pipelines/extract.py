@@ -67,5 +67,6 @@ class ExtractPipeline(DatabaseStage):
         item.article, item.relevance, item.mentions = result.article, result.relevance, list(result.mentions)
         item.content_hash, item.signature = result.content_hash, result.signature
         item.lead_signature, item.shingles = result.lead_signature, result.shingles
+        item.identity_url = result.identity_url  # of the page analysed: item.final_url
         item.html = ""  # analysed: do not keep the page in memory while the item waits for storage
         return item
