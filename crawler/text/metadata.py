@@ -294,18 +294,30 @@ def _canonical_agency(alias: str) -> str:
     return _ALIAS[alias.casefold()]
 
 
+def _may_hold_footer(line: str) -> bool:
+    """False only where _FOOTER cannot match: its case-blind search is slow even to fail. Under
+    re.IGNORECASE, c, o, p, y and r match only themselves and their ASCII capitals, so "copyright" and
+    "(c)" leave "opyr" and "(c)" in line.lower()."""
+    if "©" in line:
+        return True
+    low = line.lower()
+    return "opyr" in low or "(c)" in low
+
+
 def _agency_in_lines(lines: list[str]) -> str | None:
-    """Dateline tag in the first lines, sign-off in the last ones, copyright footer at either end."""
+    """Dateline tag in the first lines, sign-off in the last ones, copyright footer at either end.
+    (Each search runs only on lines holding the characters its pattern must match: most lines have none.)"""
     for line in lines[:4]:
-        if match := _DATELINE_TAG.search(line[:200]):
+        head = line[:200]
+        if ("(" in head or "/" in head) and (match := _DATELINE_TAG.search(head)):
             return _canonical_agency(match.group(1) or match.group(2))
     for line in lines[-6:]:
-        if match := _SIGNOFF.search(line):
+        if ("-" in line or "—" in line or "–" in line) and (match := _SIGNOFF.search(line)):
             return _canonical_agency(match.group(1))
         if _REUTERS_CREDIT.match(line):
             return "Reuters"
     for line in lines[:4] + lines[-10:]:
-        if match := _FOOTER.search(line):
+        if _may_hold_footer(line) and (match := _FOOTER.search(line)):
             return _canonical_agency(match.group(1))
     return None
 
