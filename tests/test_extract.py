@@ -437,3 +437,17 @@ def test_agency_detection_skips_only_searches_that_cannot_match():
     for text in texts:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         assert metadata._agency_in_lines(lines) == every_search(lines)
+
+
+def test_letters_are_counted_by_removing_the_rest():
+    """text_language counts letters as what is left once every non-letter is removed: the two classes
+    split every character, so the count is the one of matching each letter."""
+    import re
+
+    from crawler.text import metadata
+
+    everything = "".join(map(chr, range(0x110000)))
+    letters = metadata._LETTER.findall(everything)
+    assert len(metadata._NOT_LETTERS.sub("", everything)) == len(letters)
+    assert "".join(metadata._NOT_LETTERS.split(everything)) == "".join(letters)
+    assert not re.search(r"[^\W\d_]", "".join(metadata._NOT_LETTERS.findall(everything)))

@@ -143,6 +143,7 @@ def page_language(tree: HtmlElement) -> str | None:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")  # every character is in exactly one of _LETTER and this
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _ENGLISH = frozenset("the and of to in is that for on with as was by it said at from has have be are".split())
@@ -152,7 +153,7 @@ def text_language(text: str, sample: int = 1500) -> str | None:
     """A cheap guess from the text itself, only where it is unambiguous: mostly Cyrillic -> "ru",
     mostly Han/kana -> "zh"/"ja", Latin with many English function words -> "en"; else None."""
     head = text[:sample]
-    letters = len(_LETTER.findall(head))
+    letters = len(_NOT_LETTERS.sub("", head))  # = len(_LETTER.findall(head)), without a string per letter
     if letters < 100:
         return None
     if len(_CJK.findall(head)) > letters / 3:
