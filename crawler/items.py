@@ -26,5 +26,8 @@ class PageItem:
     mentions: list[Any] = field(default_factory=list)
     content_hash: str | None = None  # fingerprint and MinHash signature, computed with the analysis
     signature: bytes | None = None
+    lead_signature: bytes | None = None  # the text's lead sketch (b"": none) and shingle count, for the store
+    shingles: int | None = None
+    identity_url: str | None = None  # the article's identity (crawler.text.urls.identity_url), from the analysis
     article_id: int | None = None
     store_status: str | None = None  # new | updated | unchanged | duplicate

@@ -9,15 +9,20 @@ itself never imports the analysis code unless it analyses inline.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
 import multiprocessing
 import os
+import pickle
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from config.load import load_gazetteer
-from crawler.text.dedup import Sketch
+from crawler.text.dedup import Sketch, lead_sketch, shingle_count
+from crawler.text.urls import identity_url
 
 if TYPE_CHECKING:
     from config.gazetteer import Gazetteer
@@ -27,6 +32,42 @@ if TYPE_CHECKING:
 # per worker process, set once by the initializer
 _worker_gazetteer: Gazetteer | None = None
 _worker_sketch = Sketch()
+
+
+@dataclasses.dataclass(frozen=True)
+class OptionsSpec:
+    """An outlet's extraction settings as the crawl process knows them. The crawl process does not build
+    crawler.text.extract.ExtractOptions itself (that imports trafilatura, and its extractor settings would
+    be pickled with every page): it sends a spec, pickled once (`pack`), which each process that analyses
+    builds its options from once (`unpack_options`)."""
+    residue: tuple[str, ...] = ()
+    template_lines: frozenset[str] = frozenset()
+    language: str | None = None
+
+    def pack(self) -> tuple[int, bytes]:
+        """(a key no other spec of this process has, the pickled spec): a page sends these two values."""
+        return next(_spec_keys), pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_spec_keys = itertools.count()
+_unpacked: dict[int, ExtractOptions] = {}  # per analysing process: options built from the specs seen
+
+
+def unpack_options(options) -> ExtractOptions:
+    """ExtractOptions from a packed spec (built once per spec), or the ExtractOptions given."""
+    if not isinstance(options, tuple):
+        return options
+    key, data = options
+    built = _unpacked.get(key)
+    if built is None:
+        from crawler.text.extract import ExtractOptions
+
+        spec = pickle.loads(data)
+        built = ExtractOptions(residue=spec.residue, template_lines=spec.template_lines, language=spec.language)
+        if len(_unpacked) >= 64:  # the template of each outlet changes during a crawl: keep the recent ones
+            _unpacked.clear()
+        _unpacked[key] = built
+    return built
 
 
 def _exit_with_parent() -> None:
@@ -46,11 +87,39 @@ def _init_worker(config_dir: str | None, sketch: Sketch) -> None:
     warm_up(sketch)
 
 
-def _analyse_in_worker(html: str, url: str, options: ExtractOptions, title_hint: str | None,
-                       published_hint: datetime | None) -> PageAnalysis:
+def _analyse_in_worker(html: str, url: str, options: ExtractOptions | tuple[int, bytes], title_hint: str | None,
+                       published_hint: datetime | None) -> SimpleNamespace:
     from crawler.text.analyse import analyse_page
 
-    return analyse_page(html, url, options, _worker_gazetteer, title_hint, published_hint, _worker_sketch)
+    return plain_result(analyse_page(html, url, unpack_options(options), _worker_gazetteer, title_hint, published_hint,
+                                     _worker_sketch), url)
+
+
+def _plain(value):
+    """A frozen dataclass (Article, Relevance, Mention) as a namespace of the same attributes."""
+    if value is None:
+        return None
+    return SimpleNamespace(**{f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
+
+
+def plain_result(analysis: PageAnalysis, url: str) -> SimpleNamespace:
+    """What the crawl process gets back: the analysis of the page fetched from `url` with the same
+    attribute names, as plain namespaces, plus what storing a new article needs and the analysis can
+    compute on its own (here, not again on the crawl process's thread): the text's lead sketch and
+    shingle count, and the article's identity URL. Plain, because unpickling a result imports the
+    modules of its classes: the crawl process would import the detectors and relevance (their patterns
+    compiled at import: a second of CPU) just to read a few fields of their results."""
+    article = analysis.article
+    extra = {}
+    if article is not None:
+        extra["identity_url"] = identity_url(article.canonical_url, url)
+        if analysis.signature is not None:
+            lead = lead_sketch(article.text)
+            extra.update(lead_signature=lead.serialize() if lead is not None else b"", shingles=shingle_count(article.text))
+    return SimpleNamespace(article=_plain(article), relevance=_plain(analysis.relevance),
+                           mentions=tuple(_plain(m) for m in analysis.mentions), content_hash=analysis.content_hash,
+                           signature=analysis.signature, lead_signature=extra.get("lead_signature"),
+                           shingles=extra.get("shingles"), identity_url=extra.get("identity_url"))
 
 
 def default_workers() -> int:
@@ -100,14 +169,17 @@ class AnalysisPool:
             self.executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                                 initializer=_init_worker, initargs=(self.config_dir, self.sketch))
 
-    async def analyse(self, html: str, url: str, options: ExtractOptions, title_hint: str | None = None,
-                      published_hint: datetime | None = None) -> PageAnalysis:
+    async def analyse(self, html: str, url: str, options: ExtractOptions | tuple[int, bytes],
+                      title_hint: str | None = None, published_hint: datetime | None = None) -> SimpleNamespace:
+        """The page's analysis (crawler.text.analyse.PageAnalysis's attributes, see plain_result);
+        `options`: ExtractOptions, or a packed OptionsSpec (OptionsSpec.pack)."""
         if self.executor is None and self.gazetteer is None:
             self._start()
         if self.executor is None:
             from crawler.text.analyse import analyse_page
 
-            return analyse_page(html, url, options, self.gazetteer, title_hint, published_hint, self.sketch)
+            return plain_result(analyse_page(html, url, unpack_options(options), self.gazetteer, title_hint,
+                                             published_hint, self.sketch), url)
         future = self.executor.submit(_analyse_in_worker, html, url, options, title_hint, published_hint)
         return await asyncio.wrap_future(future)
 

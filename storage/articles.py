@@ -53,6 +53,10 @@ class ArticleData:
     relevant: bool = False
     relevance_score: float = 0.0
     minhash: bytes | None = None    # datasketch LeanMinHash of the text's shingles (near-duplicates)
+    # computed with the signature by the analysis workers, so the store need not tokenise the text again;
+    # None: not given (computed here). lead_minhash b"": the text is too short to have a lead sketch.
+    lead_minhash: bytes | None = None   # storage.dedup.lead_sketch of the text, serialised
+    shingles: int | None = None         # storage.dedup.shingle_count of the text
 
 
 @dataclass
@@ -177,7 +181,7 @@ def seen_among(session: Session, urls: Iterable[str], chunk: int = 500) -> set[s
 def store_article(session: Session, data: ArticleData, options: StoreOptions = DEFAULT_OPTIONS) -> StoreResult:
     sketch = lead = None
     if options.index is not None and data.minhash:
-        sketch, lead = decode(data.minhash), lead_sketch(data.text)
+        sketch, lead = decode(data.minhash), _lead_of(data)
     store_locks(session, lock_names(data, options, sketch, lead))  # another process storing a copy now: wait
     article_id, exact = _lookup(session, [data.canonical_url, data.url, data.final_url], data.content_hash)
     if article_id is None:
@@ -189,6 +193,12 @@ def store_article(session: Session, data: ArticleData, options: StoreOptions = D
     result = _maybe_new_version(session, article, data, options)
     schedule_article(article, options.schedule, data.fetched_at)
     return result
+
+
+def _lead_of(data: ArticleData):
+    if data.lead_minhash is None:
+        return lead_sketch(data.text)
+    return decode(data.lead_minhash) if data.lead_minhash else None
 
 
 def lock_names(data: ArticleData, options: StoreOptions, sketch=None, lead=None) -> list[str]:
@@ -213,7 +223,8 @@ def _insert(session: Session, data: ArticleData, options: StoreOptions, exact: t
     if copy_of is not None:  # same signature as the twin: the index already answers for both
         similarity, sketch = 1.0, None
     elif sketch is not None:
-        near = find_copy(session, options.index, sketch, size=shingle_count(data.text), lead=lead)
+        size = data.shingles if data.shingles is not None else shingle_count(data.text)
+        near = find_copy(session, options.index, sketch, size=size, lead=lead)
         if near is not None and near.story_id is not None:
             copy_of, similarity = (near.article_id, near.story_id), round(near.similarity, 4)
     if copy_of:

@@ -30,9 +30,15 @@ def count_lines(session: Session, outlet: str, keys: Iterable[str]) -> None:
         return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_COUNT_PG, {"outlet": outlet, "keys": keys})
-    else:  # SQLite runs an executemany in-process: nothing to save
-        session.execute(_count_upsert("sqlite"), [{"outlet": outlet, "line_key": key, "pages": 1} for key in keys])
+    elif session.get_bind().dialect.name == "sqlite":  # the driver's executemany, without SQLAlchemy's per-row work
+        session.connection().exec_driver_sql(_COUNT_SQLITE, [(outlet, key) for key in keys])
+    else:
+        session.execute(_count_upsert(session.get_bind().dialect.name),
+                        [{"outlet": outlet, "line_key": key, "pages": 1} for key in keys])
 
+
+_COUNT_SQLITE = ("INSERT INTO boilerplate_lines (outlet, line_key, pages) VALUES (?, ?, 1) "
+                 "ON CONFLICT (outlet, line_key) DO UPDATE SET pages = boilerplate_lines.pages + 1")
 
 # PostgreSQL: every line of a page in one statement (an array), not one executed row per line; the array
 # keeps the sorted order, so concurrent crawls still lock rows in one order.

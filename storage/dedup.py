@@ -16,7 +16,6 @@ Changing num_perm, the shingle size or the threshold needs a rebuild (`rebuild_s
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Protocol
@@ -29,6 +28,7 @@ from storage.models import Article, LshBucket
 
 BUCKETS, ARTICLES = LshBucket.__table__, Article.__table__
 
+from crawler.text.dedup import LEAD_PERM, LEAD_SEED, LEAD_WORDS, lead_sketch, shingle_count  # noqa: F401 - pure, shared
 from crawler.text.minhash import Signature
 
 if TYPE_CHECKING:
@@ -87,19 +87,7 @@ def band_keys(sketch: MinHash, bands: int, rows: int) -> list[tuple[int, int]]:
     return list(keys)
 
 
-LEAD_WORDS = 60   # the lead: a copy cut short ("Read more", trimmed paragraphs) keeps its first words
 LEAD_BAND = 1000  # lead buckets share lsh_buckets with the text's, at band numbers from here on
-LEAD_PERM = 32
-LEAD_SEED = 7
-
-
-def lead_sketch(text: str) -> Signature | None:
-    """MinHash of the 4-word shingles of the text's first LEAD_WORDS words (casefolded), None for a
-    text shorter than that: a short text is matched by its whole signature alone."""
-    tokens = _WORD.findall((text or "").casefold())[:LEAD_WORDS]
-    if len(tokens) < LEAD_WORDS:
-        return None
-    return Signature.of([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)], LEAD_PERM, LEAD_SEED)
 
 
 def lead_keys(lead: MinHash) -> list[tuple[int, int]]:
@@ -115,6 +103,7 @@ class LshIndex(Protocol):
     def remove(self, session: Session, article_id: int) -> None: ...
 
 
+_ADD_SQLITE = "INSERT INTO lsh_buckets (band, key, article_id) VALUES (?, ?, ?)"
 _ADD_PG = sql_text("INSERT INTO lsh_buckets (band, key, article_id) "
                "SELECT unnest(CAST(:bands AS integer[])), unnest(CAST(:keys AS bigint[])), :id")
 
@@ -146,9 +135,12 @@ class SqlLshIndex:
 
     def add(self, session: Session, article_id: int, sketch: MinHash, lead: MinHash | None = None) -> None:
         keys = band_keys(sketch, self.bands, self.rows) + (lead_keys(lead) if lead is not None else [])
-        if session.get_bind().dialect.name == "postgresql":
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
             # one statement for every band (PostgreSQL arrays), not one executed row per band
             session.execute(_ADD_PG, {"bands": [b for b, _ in keys], "keys": [k for _, k in keys], "id": article_id})
+        elif dialect == "sqlite":  # the driver's own executemany: SQLAlchemy's costs as much again per row
+            session.connection().exec_driver_sql(_ADD_SQLITE, [(band, key, article_id) for band, key in keys])
         else:
             session.execute(insert(BUCKETS), [{"band": band, "key": key, "article_id": article_id} for band, key in keys])
 
@@ -205,12 +197,8 @@ def index_name(db_url: str) -> str:
 
 CONTAINED = 0.9        # estimated share of the shorter text's shingles found in the longer one: one story
 MIN_CONTAINED = 100    # ... when the shorter text has at least this many shingles (a quote is not a copy)
-_WORD = re.compile(r"\w+")
-
-
-def shingle_count(text: str, size: int = 4) -> int:
-    """Word ``size``-grams in a text (as many as its words, less size - 1): the set size containment needs."""
-    return max(1, len(_WORD.findall(text or "")) - size + 1)
+# shingle_count and lead_sketch are pure text functions: crawler.text.dedup (the analysis workers compute
+# them with the signature, so the crawl process need not tokenise the text again)
 
 
 def containment(jaccard: float, size_a: int, size_b: int) -> float:

@@ -86,6 +86,85 @@ def test_wire_copy_with_other_clutter_and_trim_is_a_near_duplicate_and_a_rewrite
     assert not is_near_duplicate(signature_of(WIRE), signature_of(OTHER_REPORT))
 
 
+def test_the_lead_sketch_tokenises_only_the_lead_and_gives_what_the_whole_text_gave():
+    """lead_sketch reads the first 60 words only (the analysis workers compute it with the signature); its
+    sketch is the one of the first 60 words of all the text's words, on every text here: the demo pages'
+    articles, and made-up texts around the 60-word edge, with casefolding that changes words."""
+    from crawler.text.dedup import LEAD_PERM, LEAD_SEED, LEAD_WORDS, lead_sketch
+    from crawler.text.minhash import Signature
+
+    def whole_text_lead(text):
+        tokens = re.findall(r"\w+", (text or "").casefold())[:LEAD_WORDS]
+        if len(tokens) < LEAD_WORDS:
+            return None
+        return Signature.of([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)],
+                            LEAD_PERM, LEAD_SEED).serialize()
+    texts = [page.read_text(encoding="utf-8") for page in sorted(SITES_DIR.rglob("*.html"))]
+    texts += [(a.text if a else "") for a in (extract_article(t, "http://127.0.0.1/x.html") for t in texts)]
+    words = "İstanbul Straße ǅemal naïve ﬁsh ΣΊΣΥΦΟΣ a_b 42 x".split()
+    texts += [" ".join(words[i % len(words)] + ("," if i % 7 == 0 else "") for i in range(n))
+              for n in (0, 1, 58, 59, 60, 61, 62, 100, 300)]
+    texts += [None, "", "\n\n", "— ’ “” …"]
+    assert len(texts) > 40
+    for text in texts:
+        lead = lead_sketch(text)
+        assert (lead.serialize() if lead is not None else None) == whole_text_lead(text)
+
+
+def test_the_quicker_normalisation_and_signature_give_what_the_plain_ones_gave():
+    """meaningful_lines skips the case-blind stamp search when a quick test says it cannot match, and
+    collapses whitespace with str.split; signatures hash a list. Same fingerprints and signatures as the
+    plain code (kept here) on every text: the demo pages (HTML and extracted text), bench/crawl.py's
+    generated pages, and made-up lines with stamps in odd cases and odd whitespace."""
+    import hashlib as _hashlib
+    import random
+    import sys
+
+    from crawler.text import dedup
+    from crawler.text.minhash import Signature
+
+    # the quick test's premise: under IGNORECASE these letters match only themselves and their capitals
+    everything = "".join(map(chr, range(0x110000))).replace("\x00", "")
+    assert set(re.findall("[pdatemo]", everything, re.IGNORECASE)) == set("pdatemoPDATEMO")
+
+    def plain_lines(text):
+        lines = []
+        for line in text.translate(dedup._QUOTES).splitlines():
+            if dedup.is_volatile(line):
+                continue
+            if dedup._STAMP_WORD.search(line):
+                line = dedup.INLINE_STAMP.sub(" ", line)
+            line = re.sub(r"\s+", " ", line).strip().casefold()
+            if line:
+                lines.append(line)
+        return lines
+
+    def plain(text):
+        normal = " ".join(plain_lines(text))
+        grams = dedup._shingles(re.findall(r"\w+", normal), 4)
+        signature = Signature.of([g.encode("utf-8") for g in grams], 128, 1)  # datasketch's: test below
+        return _hashlib.sha256(normal.encode("utf-8")).hexdigest(), signature.serialize()
+
+    sys.path.insert(0, str(SITES_DIR.parent.parent.parent / "bench"))
+    import crawl as bench_crawl
+
+    rng = random.Random(3)
+    texts = [page.read_text(encoding="utf-8") for page in sorted(SITES_DIR.rglob("*.html"))]
+    texts += [(a.text if a else "") for a in (extract_article(t, "http://127.0.0.1/x.html") for t in texts)]
+    texts += ["\n".join(bench_crawl.sentence(rng) for _ in range(rng.randint(1, 30))) for _ in range(300)]
+    stamps = ["Updated 10:32 GMT", "UPDATED: 3 June 2024", "Modİfied on 2024-06-03 at 10:00", "EDİTED 4/6/24",
+              "last modıfied 3 June 2024", "(Updated 10:32 GMT)", "edited", "3 comments", "5 min read",
+              "The update came in a modest tone", "pdat MOD ted", "Ｕｐｄａｔｅｄ 10:32"]
+    spaces = [" ", "  ", "\t", "\u00a0", "\u2009", "\u3000", "\x1c", "\x85", "\u2028", "\r\n"]
+    for _ in range(300):
+        parts = [rng.choice(stamps + [bench_crawl.sentence(rng)]) for _ in range(rng.randint(1, 8))]
+        texts.append("".join(part + rng.choice(spaces) for part in parts))
+    assert len(texts) > 600
+    for text in texts:
+        assert dedup.meaningful_lines(text) == plain_lines(text)
+        assert dedup.fingerprint_and_signature(text) == plain(text)
+
+
 def test_signatures_are_datasketchs_bit_for_bit():
     """Signatures are computed without importing datasketch (crawler.text.minhash): a database filled by
     datasketch itself, and one filled now, must hold the same bytes and the same band keys."""

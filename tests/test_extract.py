@@ -388,3 +388,66 @@ def test_a_block_of_column_teasers_under_the_article_is_not_part_of_it():
             + "<h2>More Harbour Columns</h2>" + block + "</article></body></html>")
     article = extract_article(page, "http://harbour.example/news/dues.html")
     assert article is not None and article.text.splitlines() == story
+
+
+def test_agency_detection_skips_only_searches_that_cannot_match():
+    """detect_agency runs each pattern only on lines holding the characters the pattern must match (a
+    quick test): the same answers as running every search, on every text here (the demo pages as HTML
+    and as extracted text, bench/crawl.py's generated texts, and made-up datelines, sign-offs and
+    footers in odd cases)."""
+    import random
+    import re
+    import sys
+
+    from crawler.text import metadata
+    from crawler.text.extract import extract_article
+
+    everything = "".join(map(chr, range(0x110000))).replace("\x00", "")
+    assert set(re.findall("[copyr]", everything, re.IGNORECASE)) == set("copyrCOPYR")
+
+    def every_search(lines):
+        for line in lines[:4]:
+            if match := metadata._DATELINE_TAG.search(line[:200]):
+                return metadata._canonical_agency(match.group(1) or match.group(2))
+        for line in lines[-6:]:
+            if match := metadata._SIGNOFF.search(line):
+                return metadata._canonical_agency(match.group(1))
+            if metadata._REUTERS_CREDIT.match(line):
+                return "Reuters"
+        for line in lines[:4] + lines[-10:]:
+            if match := metadata._FOOTER.search(line):
+                return metadata._canonical_agency(match.group(1))
+        return None
+
+    sys.path.insert(0, str(SITES_DIR.parent.parent.parent / "bench"))
+    import crawl as bench_crawl
+
+    rng = random.Random(5)
+    pages = [page.read_text(encoding="utf-8") for page in sorted(SITES_DIR.rglob("*.html"))]
+    texts = pages + [(a.text if a else "") for a in (extract_article(t, "http://127.0.0.1/x.html") for t in pages)]
+    texts += ["\n".join(bench_crawl.sentence(rng) for _ in range(rng.randint(1, 20))) for _ in range(200)]
+    marks = ["MOSCOW, Oct 14 (AFP) -", "Washington (ap) —", "MOSCOW, July 25. /TASS/.", "(Xinhua)", "/tass/",
+             "said. — Reuters", "-- Xinhua", "– dpa", "Copyright Agence France-Presse", "© 2024 The Associated Press",
+             "(c) AP", "COPYRIGHT REUTERS", "CopyrİGHT Reuters", "(C) 2024 Kyodo", "copy right AFP",
+             "(Reporting by A B; Editing by C D)", "AFP (AFP)", "Ｃｏｐｙｒｉｇｈｔ AFP", "(AFP", "AFP)"]
+    for _ in range(300):
+        lines = [rng.choice(marks + [bench_crawl.sentence(rng)] * 3) for _ in range(rng.randint(1, 16))]
+        texts.append("\n".join(lines))
+    assert len(texts) > 500
+    for text in texts:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        assert metadata._agency_in_lines(lines) == every_search(lines)
+
+
+def test_letters_are_counted_by_removing_the_rest():
+    """text_language counts letters as what is left once every non-letter is removed: the two classes
+    split every character, so the count is the one of matching each letter."""
+    import re
+
+    from crawler.text import metadata
+
+    everything = "".join(map(chr, range(0x110000)))
+    letters = metadata._LETTER.findall(everything)
+    assert len(metadata._NOT_LETTERS.sub("", everything)) == len(letters)
+    assert "".join(metadata._NOT_LETTERS.split(everything)) == "".join(letters)
+    assert not re.search(r"[^\W\d_]", "".join(metadata._NOT_LETTERS.findall(everything)))

@@ -2,8 +2,6 @@
 in worker processes, with this outlet's residue rules and learned template."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from scrapy.exceptions import DropItem
 
 from config.load import find_outlet, load_outlets
@@ -11,12 +9,9 @@ from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
 from crawler.signals import link_settled, page_error
 from crawler.text.dedup import Sketch
-from crawler.workers import AnalysisPool, default_workers
+from crawler.workers import AnalysisPool, OptionsSpec, default_workers
 from storage.boilerplate import template_keys
 from storage.db import init_db, session_scope
-
-if TYPE_CHECKING:
-    from crawler.text.extract import ExtractOptions
 
 
 class NoArticle(DropItem):
@@ -30,7 +25,7 @@ class ExtractPipeline(DatabaseStage):
         super().__init__(crawler)
         self.outlets = load_outlets(crawler.settings.get("DRILLWATCH_CONFIG"))
         self.min_pages = crawler.settings.getint("DRILLWATCH_BOILERPLATE_MIN_PAGES", 4)
-        self.options: dict[str, ExtractOptions] = {}
+        self.options: dict[str, tuple[OptionsSpec, tuple[int, bytes]]] = {}
         self.uses: dict[str, int] = {}
         workers = crawler.settings.getint("DRILLWATCH_WORKERS", -1)
         sketch = Sketch(crawler.settings.getint("DRILLWATCH_NUM_PERM", 128),
@@ -45,19 +40,20 @@ class ExtractPipeline(DatabaseStage):
         self.pool.release()
         super().close_spider(spider)
 
-    def options_for(self, outlet_name: str) -> ExtractOptions:
+    def options_for(self, outlet_name: str) -> tuple[int, bytes]:
+        """The outlet's extraction options, packed for the analysis pool (crawler.workers.OptionsSpec: the
+        crawl process never loads trafilatura); packed again only when they changed."""
         # The template grows while a crawl stores pages: re-read it every REFRESH items.
         self.uses[outlet_name] = self.uses.get(outlet_name, 0) + 1
         if outlet_name not in self.options or self.uses[outlet_name] % self.REFRESH == 0:
-            # imported with the first page: trafilatura is not loaded by a crawl that analyses nothing
-            from crawler.text.extract import ExtractOptions
-
             outlet = find_outlet(self.outlets, outlet_name)
             with session_scope(self.engine) as session:
                 template = template_keys(session, outlet_name, self.min_pages)
-            self.options[outlet_name] = ExtractOptions(
-                residue=outlet.residue, template_lines=frozenset(template), language=outlet.language)
-        return self.options[outlet_name]
+            spec = OptionsSpec(residue=tuple(outlet.residue), template_lines=frozenset(template),
+                               language=outlet.language)
+            if outlet_name not in self.options or self.options[outlet_name][0] != spec:
+                self.options[outlet_name] = (spec, spec.pack())
+        return self.options[outlet_name][1]
 
     async def process_item(self, item: PageItem, spider=None) -> PageItem:
         result = await self.pool.analyse(item.html, item.final_url, self.options_for(item.outlet),
@@ -70,5 +66,7 @@ class ExtractPipeline(DatabaseStage):
             raise NoArticle(f"no article text on {item.url}")
         item.article, item.relevance, item.mentions = result.article, result.relevance, list(result.mentions)
         item.content_hash, item.signature = result.content_hash, result.signature
+        item.lead_signature, item.shingles = result.lead_signature, result.shingles
+        item.identity_url = result.identity_url  # of the page analysed: item.final_url
         item.html = ""  # analysed: do not keep the page in memory while the item waits for storage
         return item

@@ -82,10 +82,13 @@ def to_article_data(item: PageItem, num_perm: int = 128, shingle_words: int = 4)
     date = choose_published(article.published, article.published_source, item.hint_published, item.fetched_at)
     return ArticleData(
         outlet=item.outlet, url=item.url, final_url=item.final_url,
-        canonical_url=identity_url(article.canonical_url, item.final_url), title=article.title or item.hint_title,
+        canonical_url=item.identity_url or identity_url(article.canonical_url, item.final_url),
+        title=article.title or item.hint_title,
         text=article.text, content_hash=item.content_hash or content_hash(article.text), fetched_at=item.fetched_at,
         author=article.author or item.hint_author, agency=article.agency, site_name=article.site_name,
         description=article.description, language=article.language,
         published_at=date.published, published_source=date.source, published_note=date.note, etag=item.etag, last_modified=item.last_modified,
         relevant=bool(relevance and relevance.relevant), relevance_score=relevance.score if relevance else 0.0,
-        minhash=item.signature or signature_of(article.text, num_perm, shingle_words))
+        minhash=item.signature or signature_of(article.text, num_perm, shingle_words),
+        # given with the worker's signature only (a signature computed here gets the store's own lead)
+        lead_minhash=item.lead_signature if item.signature else None, shingles=item.shingles)

@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from crawler.text.minhash import Signature, permutations
 from crawler.text.urls import canonical_url, identity_url  # noqa: F401 - URL identity lives in urls.py
@@ -48,6 +49,15 @@ INLINE_STAMP = re.compile(rf"\(?\b(?:last\s+)?(?:updated|modified|edited)(?:\s+o
 _STAMP_WORD = re.compile(r"updated|modified|edited", re.IGNORECASE)
 
 
+def _may_hold_stamp_word(line: str) -> bool:
+    """False only when _STAMP_WORD cannot match: a quick test first, as its case-blind search is slow even to
+    fail. Under re.IGNORECASE the letters p, d, a, t, e, m and o match only themselves and their ASCII
+    capitals (no other character lowercases to them, and re has no extra case equivalents for them), so
+    a match of "updated", "modified" or "edited" leaves "pdat", "mod" or "ted" in line.lower()."""
+    low = line.lower()
+    return "pdat" in low or "mod" in low or "ted" in low
+
+
 @dataclass(frozen=True)
 class Sketch:
     """MinHash settings for near-duplicate detection (from settings.yaml `dedup`)."""
@@ -69,9 +79,9 @@ def meaningful_lines(text: str) -> list[str]:
     for line in text.translate(_QUOTES).splitlines():
         if is_volatile(line):
             continue
-        if _STAMP_WORD.search(line):  # the stamp regex is slow to fail; most lines have no stamp word
+        if _may_hold_stamp_word(line) and _STAMP_WORD.search(line):  # the stamp regex is slow to fail
             line = INLINE_STAMP.sub(" ", line)
-        line = _SPACE.sub(" ", line).strip().casefold()
+        line = " ".join(line.split()).casefold()  # = _SPACE.sub(" ", line).strip(): \s is str.isspace
         if line:
             lines.append(line)
     return lines
@@ -128,7 +138,7 @@ def minhash(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS, seed
 
 
 def _minhash(grams: set[str], num_perm: int, seed: int = SEED) -> Signature:
-    return Signature.of([s.encode("utf-8") for s in grams], num_perm, seed)
+    return Signature.of(list(map(str.encode, grams)), num_perm, seed)  # str.encode: UTF-8
 
 
 def signature_bytes(sketch: Signature) -> bytes:
@@ -145,6 +155,28 @@ def fingerprint_and_signature(text: str, sketch: Sketch = Sketch()) -> tuple[str
     normal = normalise_text(text)
     grams = _shingles(_WORD.findall(normal), sketch.shingle_words)
     return _hash_normalised(normal), signature_bytes(_minhash(grams, sketch.num_perm))
+
+
+# --- the lead sketch and the shingle count (near copies cut short; storage.dedup) -----------------------
+
+LEAD_WORDS = 60   # the lead: a copy cut short ("Read more", trimmed paragraphs) keeps its first words
+LEAD_PERM = 32
+LEAD_SEED = 7
+
+
+def lead_sketch(text: str) -> Signature | None:
+    """MinHash of the 4-word shingles of the text's first LEAD_WORDS words (casefolded), None for a
+    text shorter than that: a short text is matched by its whole signature alone. Only the first words
+    are tokenised (the same words as all of the text's, cut to LEAD_WORDS)."""
+    tokens = [m.group() for m in islice(_WORD.finditer((text or "").casefold()), LEAD_WORDS)]
+    if len(tokens) < LEAD_WORDS:
+        return None
+    return Signature.of([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)], LEAD_PERM, LEAD_SEED)
+
+
+def shingle_count(text: str, size: int = 4) -> int:
+    """Word ``size``-grams in a text (as many as its words, less size - 1): the set size containment needs."""
+    return max(1, len(_WORD.findall(text or "")) - size + 1)
 
 
 def decode_signature(signature: bytes):

@@ -143,6 +143,7 @@ def page_language(tree: HtmlElement) -> str | None:
 
 
 _LETTER = re.compile(r"[^\W\d_]")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")  # every character is in exactly one of _LETTER and this
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _ENGLISH = frozenset("the and of to in is that for on with as was by it said at from has have be are".split())
@@ -152,7 +153,7 @@ def text_language(text: str, sample: int = 1500) -> str | None:
     """A cheap guess from the text itself, only where it is unambiguous: mostly Cyrillic -> "ru",
     mostly Han/kana -> "zh"/"ja", Latin with many English function words -> "en"; else None."""
     head = text[:sample]
-    letters = len(_LETTER.findall(head))
+    letters = len(_NOT_LETTERS.sub("", head))  # = len(_LETTER.findall(head)), without a string per letter
     if letters < 100:
         return None
     if len(_CJK.findall(head)) > letters / 3:
@@ -294,18 +295,30 @@ def _canonical_agency(alias: str) -> str:
     return _ALIAS[alias.casefold()]
 
 
+def _may_hold_footer(line: str) -> bool:
+    """False only where _FOOTER cannot match: its case-blind search is slow even to fail. Under
+    re.IGNORECASE, c, o, p, y and r match only themselves and their ASCII capitals, so "copyright" and
+    "(c)" leave "opyr" and "(c)" in line.lower()."""
+    if "©" in line:
+        return True
+    low = line.lower()
+    return "opyr" in low or "(c)" in low
+
+
 def _agency_in_lines(lines: list[str]) -> str | None:
-    """Dateline tag in the first lines, sign-off in the last ones, copyright footer at either end."""
+    """Dateline tag in the first lines, sign-off in the last ones, copyright footer at either end.
+    (Each search runs only on lines holding the characters its pattern must match: most lines have none.)"""
     for line in lines[:4]:
-        if match := _DATELINE_TAG.search(line[:200]):
+        head = line[:200]
+        if ("(" in head or "/" in head) and (match := _DATELINE_TAG.search(head)):
             return _canonical_agency(match.group(1) or match.group(2))
     for line in lines[-6:]:
-        if match := _SIGNOFF.search(line):
+        if ("-" in line or "—" in line or "–" in line) and (match := _SIGNOFF.search(line)):
             return _canonical_agency(match.group(1))
         if _REUTERS_CREDIT.match(line):
             return "Reuters"
     for line in lines[:4] + lines[-10:]:
-        if match := _FOOTER.search(line):
+        if _may_hold_footer(line) and (match := _FOOTER.search(line)):
             return _canonical_agency(match.group(1))
     return None
 

@@ -55,7 +55,8 @@ class Signature:
     @classmethod
     def of(cls, items: Iterable[bytes], num_perm: int, seed: int) -> "Signature":
         a, b = permutations(num_perm, seed)
-        digests = b"".join(hashlib.sha1(item).digest()[:4] for item in items)
+        sha1 = hashlib.sha1
+        digests = b"".join([sha1(item).digest()[:4] for item in items])  # a list joins quicker than a generator
         if not digests:
             return cls(seed, np.full(num_perm, _MAX, dtype=np.uint32))
         hv = _fmix(np.frombuffer(digests, dtype="<u4").astype(np.uint32))
