@@ -138,34 +138,45 @@ RAW_304 = """
 import sys
 from scrapy import Request, Spider
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import default_settings
 
 BASE, PAGES = sys.argv[1], int(sys.argv[2])
 IMS = {"If-Modified-Since": "Mon, 01 Jan 2035 00:00:00 GMT"}  # later than any page's mtime: all answer 304
 
 
 class Raw(Spider):
-    name = "raw"
+    paths = ()
 
     async def start(self):
-        listed = PAGES // 2
-        for path in [f"/synth/a/{n}.html" for n in range(listed)] + [f"/synth/f/{n}.html" for n in range(PAGES - listed)]:
+        for path in self.paths:
             yield Request(BASE + path, headers=IMS, meta={"handle_httpstatus_list": [304]}, dont_filter=True)
 
     def parse(self, response):
         pass
 
 
-process = CrawlerProcess({"LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False,
-                          "REMOTE_CONTROL_ENABLED": False, "WARN_ON_GENERATOR_RETURN_VALUE": False,
-                          "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 8})
-process.crawl(Raw)
+listed = PAGES // 2
+# one spider per outlet in one process, as `drillwatch crawl synthlist synthfeed --recheck` runs them, with the
+# settings its recheck runs with (concurrency, items per response, extensions, log level, download handlers)
+spiders = [type("RawList", (Raw,), {"name": "rawlist", "paths": [f"/synth/a/{n}.html" for n in range(listed)]}),
+           type("RawFeed", (Raw,), {"name": "rawfeed", "paths": [f"/synth/f/{n}.html" for n in range(PAGES - listed)]})]
+process = CrawlerProcess({
+    "LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False, "REMOTE_CONTROL_ENABLED": False,
+    "WARN_ON_GENERATOR_RETURN_VALUE": False, "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "CONCURRENT_ITEMS": 1, "DOWNLOAD_HANDLERS": {"ftp": None, "s3": None, "file": None, "data": None},
+    "EXTENSIONS_BASE": {name: order for name, order in default_settings.EXTENSIONS_BASE.items()
+                        if name not in ("scrapy.extensions.remote_control.RemoteControl",
+                                        "scrapy.extensions.telnet.TelnetConsole")}})
+for spider in spiders:
+    process.crawl(spider)
 process.start()
 """
 
 
 def raw_scrapy_304(server: DemoServer, pages: int) -> dict:
-    """The floor: Scrapy alone (no pipelines, no database, same concurrency) sending the same conditional
-    requests, all answered 304."""
+    """The floor: Scrapy alone (no pipelines, no database) sending the same conditional requests, all answered
+    304, configured as the recheck runs: one spider per outlet in one process, the same concurrency,
+    CONCURRENT_ITEMS and extensions (Scrapy's RemoteControl and telnet console not even imported)."""
     server.clear_requests()
     started, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-c", RAW_304, server.url, str(pages)], cwd=ROOT, capture_output=True,
