@@ -64,3 +64,49 @@ def test_a_recheck_answered_304_loads_no_analysis_code_and_starts_no_analysis_pr
     assert answers and set(answers) == {304}, [r for r in demo_server.requests if r[2] != 304]  # every stored article rechecked, none changed
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen == {"loaded": [], "tracker_started": False}
+
+
+ITEMS_PER_RESPONSE = """
+import json, sys
+from scrapy import signals
+from crawler.run import RECHECK_SETTINGS, crawl
+
+seen = {}
+
+
+def observe(crawler):
+    def opened(spider):  # what the running scraper uses, once the crawler's settings are final
+        seen[spider.name] = crawler.engine.scraper.concurrent_items
+    observe.keep.append(opened)
+    crawler.signals.connect(opened, signal=signals.spider_opened)
+
+
+observe.keep = []
+crawl(["spacewar", "artifex"], config=sys.argv[1], db=sys.argv[2], log_level="ERROR", observe=observe,
+      overrides=RECHECK_SETTINGS if sys.argv[3] == "recheck" else None)
+print(json.dumps(seen))
+"""
+
+
+def items_per_response(sqlite_url, demo_server, mode: str) -> dict:
+    from config import DEMO_DIR
+
+    proc = subprocess.run([sys.executable, "-c", ITEMS_PER_RESPONSE, str(DEMO_DIR), sqlite_url, mode], cwd=ROOT,
+                          capture_output=True, text=True, timeout=180,
+                          env={**__import__("os").environ, "DRILLWATCH_DEMO_URL": demo_server.url})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_a_recheck_handles_a_response_with_one_item_task_unless_the_outlet_reads_full_content_feeds(
+        sqlite_url, demo_server):
+    """Scrapy starts CONCURRENT_ITEMS tasks for every response: on a recheck, one for a page outlet (its 304s
+    yield nothing, its pages one item), the usual number for a full-content feed (one response, many items
+    stored in batches). A crawl that is not a recheck keeps the usual number everywhere."""
+    from crawler.settings import CONCURRENT_ITEMS
+
+    assert CONCURRENT_ITEMS > 1
+    assert items_per_response(sqlite_url, demo_server, "crawl") == {"spacewar": CONCURRENT_ITEMS,
+                                                                    "artifex": CONCURRENT_ITEMS}
+    assert items_per_response(sqlite_url, demo_server, "recheck") == {"spacewar": 1, "artifex": CONCURRENT_ITEMS}

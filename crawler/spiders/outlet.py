@@ -41,6 +41,7 @@ NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 HTML_TYPES = (b"text/html", b"application/xhtml")
 GZIP_MAGIC = b"\x1f\x8b"
 DEFAULT_MAXSIZE = 20 * 1024 ** 2
+RECHECK_CONCURRENT_ITEMS = 1  # a recheck of an outlet whose responses yield one item at most (update_settings)
 
 
 def utcnow() -> datetime:
@@ -65,6 +66,16 @@ class OutletSpider(Spider):
     origins: tuple[Origin, ...] = ()
     _engine = None
     _requested: frozenset[int] = frozenset()  # article ids already revisited this crawl
+
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        if settings.getbool("DRILLWATCH_RECHECK") and not cls.outlet.feed_content:
+            # Scrapy starts CONCURRENT_ITEMS tasks for every response, whatever it yields: on a recheck,
+            # thousands of 304s that yield nothing. Only a full-content feed yields several items from one
+            # response (its entries, stored in batches); an outlet without one yields at most one per
+            # response, so one task handles it as fast.
+            settings.set("CONCURRENT_ITEMS", RECHECK_CONCURRENT_ITEMS, priority="spider")
 
     @classmethod
     def handles_request(cls, request: Request) -> bool:
