@@ -37,7 +37,6 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, select, update  # noqa: E402
 
-from crawler.demo import server as demo_server_module  # noqa: E402
 from crawler.demo.server import DemoServer  # noqa: E402
 from storage.db import init_db, make_engine, session_scope  # noqa: E402
 from storage.models import Article, CrawlRun  # noqa: E402
@@ -225,10 +224,6 @@ def main() -> None:
         db = args.db or f"sqlite:///{tmp / 'recrawl.db'}"
         engine = make_engine(db)
         init_db(engine)
-        # socketserver listens with a backlog of 5: the 16 connections a crawl opens at once (two outlets, 8
-        # each) overflowed it now and then, and a dropped SYN costs its connection a 1 s retransmission. A
-        # publisher's server listens with hundreds (nginx: 511).
-        demo_server_module._ThreadingServer.request_queue_size = 128
         with DemoServer(tmp / "sites") as server:
             write_config(tmp / "config", server.url, args.pages)
             first = crawl(tmp / "config", db, server, engine)

@@ -170,6 +170,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class _ThreadingServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog is 5: the 16 connections two outlets' crawls open at once overflowed it now and
+    # then, and a dropped SYN costs its connection a 1 s retransmission. Publishers listen with hundreds.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address) -> None:  # quiet: clients hang up on slow pages
         exc = sys.exc_info()[1]
