@@ -344,6 +344,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"real-news set: {sum(map(len, splits.values()))} articles from {args.real}; "
               f"{len(absent)} missing from the cache" + (f": {', '.join(absent)}" if absent else ""))
         print()
+        if not any(splits.values()):
+            # an empty split would score a perfect 1.000: say that nothing was measured instead
+            print(f"real news: NOT SCORED, no text in {args.real} (the index header says how the cache is made)")
+            missed.append("real news: not scored (no cached text)")
+            args.real = None
+    if args.real is not None:
         for split, short in (("tune", "real-tune"), ("holdout", "real-holdout")):
             real_cases += splits[split]
             result = results[short] = evaluate(splits[split], gazetteer)
