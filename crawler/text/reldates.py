@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Callable
 
 from config.fastregex import FastRegex, first_characters_trigger, start_atoms
+from crawler.text.literals import Text, required_literals
 
 PRECISION_RANK = {"range": 0, "day": 1, "week": 2, "month": 3, "year": 4}
 
@@ -445,6 +446,10 @@ def sentence_year_hint(sentence: str) -> int | None:
 # Where a rule can start (first characters only: a cheap scan); a rule whose first characters do
 # not occur there is not run.
 _RULE_STARTS = first_characters_trigger(pattern for pattern, _ in RULES)
+# The words each rule cannot match without (a month name, "ago", "week", 月): a rule none of whose
+# words is in the sentence is not run either (most sentences give no date at all).
+_RULE_WORDS = tuple(required_literals(pattern) for pattern, _ in RULES)
+_LATER_RULES = tuple((pattern, words) for (pattern, handler), words in zip(RULES, _RULE_WORDS) if handler is _later)
 
 
 def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
@@ -454,8 +459,9 @@ def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
     taken = [False] * len(sentence)
     found: list[tuple[int, Period]] = []
     starts = start_atoms(_RULE_STARTS, sentence) if _RULE_STARTS else None
-    for pattern, handler in RULES:
-        if starts is not None and not pattern.may_start(starts):
+    words = Text(sentence)
+    for (pattern, handler), needed in zip(RULES, _RULE_WORDS):
+        if not words.may_match(needed) or (starts is not None and not pattern.may_start(starts)):
             continue
         for m in pattern.finditer(sentence):
             if any(taken[m.start():m.end()]):
@@ -471,7 +477,8 @@ def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
 
 def uses_previous(sentence: str) -> bool:
     """Does the sentence date itself from the one before ("a few days later", "the next month")?"""
-    return any(pattern.search(sentence) for pattern, handler in RULES if handler is _later)
+    words = Text(sentence)
+    return any(words.may_match(needed) and pattern.search(sentence) for pattern, needed in _LATER_RULES)
 
 
 _SAID_BEFORE = re.compile(r"\b(?:said|says|told|announced|reported|stated|added|confirmed|statement)\b[^.;]{0,12}$|"

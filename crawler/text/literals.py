@@ -1,0 +1,165 @@
+"""Words a regex cannot match without: a cheap test that rules a regex out before it runs.
+
+required_literals(regex) reads re's parse tree and returns strings one of which every match of the
+regex contains ("ago" for "(?i:\\b(?:\\d+|a|few) (?:days?|weeks?) ago\\b)", the month names for a
+date rule), or None when it finds none worth testing. may_match(literals, text, lower) is False only
+when no match can be in the text: a few `in` tests, far cheaper than the regex, which tries every
+position its first characters allow.
+
+Case-insensitive literals are looked for in text.lower(). That is exact for literals in ASCII,
+Cyrillic or caseless (CJK) characters on a text that holds none of UNSAFE: the characters re matches
+to such a letter under IGNORECASE although their lowercase differs (dotless ı and long ſ for i and
+s, the old Cyrillic letter forms for в д о с т ъ ѣ), and İ, whose lowercase is two characters.
+tests/test_literals.py checks that list against re on every code point.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from config.fastregex import FastRegex
+
+try:
+    import re._parser as _sre_parse  # Python 3.11+
+    from re import _constants as _sre
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+UNSAFE = "İıſᲀᲁᲂᲃᲄᲅᲆᲇᲈ"
+_UNSAFE_RE = re.compile(f"[{UNSAFE}]")
+MIN_WEIGHT = 3  # a literal shorter than this (ASCII letters count 1, others 3) is no test worth making
+
+Literal = tuple[str, bool]  # (text, case-insensitive: text is lowercase and looked for in text.lower())
+
+
+def _case_safe(char: str) -> bool:
+    """IGNORECASE of re and str.lower agree on this letter (see the module docstring)."""
+    return char.isascii() or "\u0400" <= char <= "\u04ff" or char.lower() == char.upper() == char
+
+
+def _weight(literal: Literal) -> int:
+    return sum(1 if ch.isascii() else 3 for ch in literal[0])
+
+
+def _score(options: tuple[Literal, ...] | None) -> tuple[int, int]:
+    if not options:
+        return (0, 0)
+    return (min(_weight(o) for o in options), -len(options))
+
+
+def _literal_runs(items, ignore_case: bool):
+    """Split a sequence into runs of literal characters (as Literal) and other elements."""
+    run: list[str] = []
+    for op, av in items:
+        if op is _sre.LITERAL and (not ignore_case or _case_safe(chr(av))):
+            run.append(chr(av))
+            continue
+        if run:
+            yield "run", ("".join(run).lower() if ignore_case else "".join(run), ignore_case)
+            run = []
+        yield op, av
+    if run:
+        yield "run", ("".join(run).lower() if ignore_case else "".join(run), ignore_case)
+
+
+def _sequence(items, flags: int) -> tuple[Literal, ...] | None:
+    """The best requirement of any one element of the sequence (each must match)."""
+    best = None
+    for op, av in _literal_runs(items, bool(flags & re.I)):
+        options = ((av,) if op == "run" else _element(op, av, flags))
+        if _score(options) > _score(best):
+            best = options
+    return best
+
+
+def _element(op, av, flags: int) -> tuple[Literal, ...] | None:
+    if op is _sre.SUBPATTERN:
+        _, add, remove, sub = av
+        return _sequence(sub, (flags | add) & ~remove)
+    if op is getattr(_sre, "ATOMIC_GROUP", None):
+        return _sequence(av, flags)
+    if op is _sre.BRANCH:
+        options: list[Literal] = []
+        for alternative in av[1]:
+            found = _sequence(alternative, flags)
+            if not found:
+                return None  # an alternative without a requirement: the branch has none
+            options += found
+        return tuple(dict.fromkeys(options))
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
+        low, _, sub = av
+        return _sequence(sub, flags) if low >= 1 else None
+    return None  # classes, assertions, anchors: nothing required (a weaker test, never a wrong one)
+
+
+def required_literals(regex) -> tuple[Literal, ...] | None:
+    """Literals one of which is in every match of `regex` (a re.Pattern, or a FastRegex: its
+    .regex); None when none worth testing was found."""
+    pattern = getattr(regex, "regex", regex)
+    tree = _sre_parse.parse(pattern.pattern, pattern.flags)
+    found = _sequence(list(tree), tree.state.flags)
+    return found if found and _score(found)[0] >= MIN_WEIGHT else None
+
+
+class Text:
+    """A text with its lowercase, worked out once and only when a case-insensitive literal is
+    looked for; None where that test would not be exact (UNSAFE characters)."""
+
+    __slots__ = ("text", "_lower")
+
+    def __init__(self, text: str):
+        self.text, self._lower = text, False
+
+    @property
+    def lower(self) -> str | None:
+        if self._lower is False:
+            self._lower = None if _UNSAFE_RE.search(self.text) else self.text.lower()
+        return self._lower
+
+    def may_match(self, literals: tuple[Literal, ...] | None) -> bool:
+        """False only when the regex those literals belong to has no match in the text."""
+        if literals is None:
+            return True
+        for literal, ignore_case in literals:
+            if not ignore_case:
+                if literal in self.text:
+                    return True
+                continue
+            lower = self.lower
+            if lower is None or literal in lower:
+                return True
+        return False
+
+
+@functools.lru_cache(maxsize=1024)  # one sentence is asked about by many regexes in turn
+def text_of(text: str) -> Text:
+    return Text(text)
+
+
+class GatedRegex(FastRegex):
+    """A FastRegex that first asks whether the text holds one of its required literals (and, given
+    `needs`, a match of that cheap regex every match contains): exactly the same matches, and no
+    scan at all on the many texts where it cannot match."""
+
+    def __init__(self, pattern, flags: int = 0, tail: str = "", needs: str | None = None):
+        super().__init__(pattern, flags, tail)
+        self.words = required_literals(self.regex)
+        self.needs = re.compile(needs) if needs else None
+
+    def __getstate__(self):
+        return self.source, self.flags, self.tail, self.needs.pattern if self.needs else None
+
+    def __setstate__(self, state) -> None:
+        GatedRegex.__init__(self, *state)
+
+    def may_match(self, text: str) -> bool:
+        if self.needs is not None and not self.needs.search(text):
+            return False
+        return self.words is None or text_of(text).may_match(self.words)
+
+    def finditer(self, text: str):
+        return super().finditer(text) if self.may_match(text) else iter(())
+
+    def search(self, text: str):
+        return super().search(text) if self.may_match(text) else None
