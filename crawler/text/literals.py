@@ -99,7 +99,17 @@ def required_literals(regex) -> tuple[Literal, ...] | None:
     pattern = getattr(regex, "regex", regex)
     tree = _sre_parse.parse(pattern.pattern, pattern.flags)
     found = _sequence(list(tree), tree.state.flags)
-    return found if found and _score(found)[0] >= MIN_WEIGHT else None
+    return Literals(found) if found and _score(found)[0] >= MIN_WEIGHT else None
+
+
+class Literals(tuple):
+    """Literal tuples, with the case-sensitive ones (.cs) and the lowercase ones (.ci) apart."""
+
+    def __new__(cls, literals):
+        self = super().__new__(cls, literals)
+        self.cs = tuple(text for text, ignore_case in self if not ignore_case)
+        self.ci = tuple(text for text, ignore_case in self if ignore_case)
+        return self
 
 
 class Text:
@@ -117,18 +127,23 @@ class Text:
             self._lower = None if _UNSAFE_RE.search(self.text) else self.text.lower()
         return self._lower
 
-    def may_match(self, literals: tuple[Literal, ...] | None) -> bool:
+    def may_match(self, literals: Literals | None) -> bool:
         """False only when the regex those literals belong to has no match in the text."""
         if literals is None:
             return True
-        for literal, ignore_case in literals:
-            if not ignore_case:
-                if literal in self.text:
-                    return True
-                continue
-            lower = self.lower
-            if lower is None or literal in lower:
+        text = self.text
+        for literal in literals.cs:
+            if literal in text:
                 return True
+        if literals.ci:
+            lower = self._lower
+            if lower is False:
+                lower = self.lower
+            if lower is None:
+                return True
+            for literal in literals.ci:
+                if literal in lower:
+                    return True
         return False
 
 

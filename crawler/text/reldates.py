@@ -8,6 +8,7 @@ Rules are (pattern, handler) pairs tried longest-first; each handler is a small 
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -443,13 +444,45 @@ def sentence_year_hint(sentence: str) -> int | None:
     return int(years.pop()) if len(years) == 1 else None
 
 
-# Where a rule can start (first characters only: a cheap scan); a rule whose first characters do
-# not occur there is not run.
-_RULE_STARTS = first_characters_trigger(pattern for pattern, _ in RULES)
 # The words each rule cannot match without (a month name, "ago", "week", 月): a rule none of whose
-# words is in the sentence is not run either (most sentences give no date at all).
+# words is in the sentence is not run (most sentences give no date at all). Rules that share their
+# words share one test (_GATES), made once per sentence.
 _RULE_WORDS = tuple(required_literals(pattern) for pattern, _ in RULES)
+_GATES = tuple(dict.fromkeys(words for words in _RULE_WORDS if words is not None))
+_RULE_GATE = tuple(None if words is None else _GATES.index(words) for words in _RULE_WORDS)
+# The rules with no such word (an ISO date, a bare year) need a year written in figures; any other
+# rule without words is run where its first characters occur (start_atoms).
+_YEAR_FIGURES = re.compile(r"(?:19|20)\d\d")
+_NEEDS_YEAR = tuple(words is None and pattern.source.startswith((rf"\b{_YEAR}", rf"(?<![-–/\w]){_YEAR}"))
+                    for (pattern, _), words in zip(RULES, _RULE_WORDS))
+_UNGATED = [pattern for (pattern, _), words, year in zip(RULES, _RULE_WORDS, _NEEDS_YEAR) if words is None and not year]
+_RULE_STARTS = first_characters_trigger(_UNGATED) if _UNGATED else None
 _LATER_RULES = tuple((pattern, words) for (pattern, handler), words in zip(RULES, _RULE_WORDS) if handler is _later)
+
+
+@functools.lru_cache(maxsize=256)  # pure; a sentence is often dated twice (two anchors, a second reading)
+def _rules_to_run(sentence: str) -> tuple[Rule, ...]:
+    """The rules that may match in the sentence, in order (those that cannot are left out)."""
+    words = Text(sentence)
+    gates = [words.may_match(gate) for gate in _GATES]
+    year = starts = None
+    out = []
+    for rule, gate, needs_year in zip(RULES, _RULE_GATE, _NEEDS_YEAR):
+        if gate is not None:
+            if not gates[gate]:
+                continue
+        elif needs_year:
+            if year is None:
+                year = _YEAR_FIGURES.search(sentence) is not None
+            if not year:
+                continue
+        else:
+            if starts is None and _RULE_STARTS is not None:
+                starts = start_atoms(_RULE_STARTS, sentence)
+            if starts is not None and not rule[0].may_start(starts):
+                continue
+        out.append(rule)
+    return tuple(out)
 
 
 def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
@@ -458,11 +491,7 @@ def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
         ctx = replace(ctx, year_hint=sentence_year_hint(sentence) or relative_year(sentence, ctx.base))
     taken = [False] * len(sentence)
     found: list[tuple[int, Period]] = []
-    starts = start_atoms(_RULE_STARTS, sentence) if _RULE_STARTS else None
-    words = Text(sentence)
-    for (pattern, handler), needed in zip(RULES, _RULE_WORDS):
-        if not words.may_match(needed) or (starts is not None and not pattern.may_start(starts)):
-            continue
+    for pattern, handler in _rules_to_run(sentence):
         for m in pattern.finditer(sentence):
             if any(taken[m.start():m.end()]):
                 continue
