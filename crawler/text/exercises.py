@@ -263,7 +263,14 @@ class _Dates:
 def may_mention(view: View, article: Article) -> bool:
     """A gazetteer name, a code name or a China–Russia patrol/drill word: the sentence needs its dates."""
     return bool(view.names or _candidate_names(view)
-                or any(china_russia_activity(view, article, kind) for kind in activity_kinds(view, article, False)))
+                or (_may_be_theirs(view.facts, article.pair)
+                    and any(china_russia_activity(view, article, kind) for kind in activity_kinds(view, article, False))))
+
+
+def _may_be_theirs(facts: SentenceFacts, pair: bool) -> bool:
+    """What china_russia_activity needs for some kind: asked first, it spares most sentences the
+    activity kinds (their vehicle and patrol words)."""
+    return facts.cn_ru or (pair and (facts.two_party or facts.joint)) or activity_bound(facts, pair)
 
 
 def build_article(text: str, title: str, published: date | None, gazetteer: Gazetteer) -> Article:
@@ -699,15 +706,14 @@ def host_hints(text: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _kind_matches(instance: Instance, kind: str, gazetteer: Gazetteer) -> bool:
-    series_kind = gazetteer.series_of(instance.series).kind
-    return series_kind == "exercise" if kind == "drill" else series_kind == kind
+def _of_kind(gazetteer: Gazetteer, kind: str) -> tuple[Instance, ...]:
+    """The instances of an activity kind (a drill is an exercise series'), in gazetteer order."""
+    return gazetteer.instances_of_kind("exercise" if kind == "drill" else kind)
 
 
 def gazetteer_candidates(view: View, article: Article, kind: str, window: Period) -> list[Instance]:
     """Instances of the right kind whose dates meet the window, best place match first (ties kept)."""
-    pool = [i for i in article.gazetteer.instances
-            if _kind_matches(i, kind, article.gazetteer) and _overlaps(window, i)]
+    pool = [i for i in _of_kind(article.gazetteer, kind) if _overlaps(window, i)]
     if not pool:
         return []
     scored = [(_place_score(view, i), i) for i in pool]
@@ -721,9 +727,8 @@ def gazetteer_candidates(view: View, article: Article, kind: str, window: Period
 def _ordinal_candidate(view: View, article: Article, kind: str, window: Period, ordinal: int | None) -> list[Instance]:
     if ordinal is None:
         return []
-    return [i for i in article.gazetteer.instances
-            if _kind_matches(i, kind, article.gazetteer) and i.ordinal == ordinal
-            and abs(i.year - window.start.year) <= 1]
+    return [i for i in _of_kind(article.gazetteer, kind)
+            if i.ordinal == ordinal and abs(i.year - window.start.year) <= 1]
 
 
 def _new_activity(view: View, article: Article, kind: str, window: Period, ordinal: int | None) -> Mention | None:
@@ -855,7 +860,7 @@ def _yearless_activity(view: View, article: Article, kind: str) -> list[Mention]
     days = [p for i, p in article.yearless_days if i == index]
     if not days:
         return []
-    pool = [i for i in article.gazetteer.instances if _kind_matches(i, kind, article.gazetteer)]
+    pool = list(_of_kind(article.gazetteer, kind))
     instance = edition_by_day(pool, days)
     mention_kind = "drill" if kind == "drill" else "patrol"
     return [make_mention(view, article, Found.of(instance, mention_kind, 0.6))] if instance else []
