@@ -145,7 +145,6 @@ class Article:
     published: date | None
     gazetteer: Gazetteer
     pair: bool  # China and Russia are bound somewhere in the article
-    china_paragraphs: frozenset[int]  # paragraphs where China takes part (-1: title)
     mentioning: frozenset[int] = frozenset()  # indexes of the views that can hold a mention (dated ones)
     originals: tuple[str, ...] = ()  # the sentences as written (views read Traditional Chinese as Simplified)
     places: frozenset[str] = frozenset()  # every place the article names
@@ -156,6 +155,15 @@ class Article:
     # by index of the view, read in the leap year 2000 (only their month and day mean anything)
     yearless_days: tuple[tuple[int, Period], ...] = ()
     year: int | None = None  # an undated page: the year of the exercise it names (article_year)
+
+    @property
+    def china_paragraphs(self) -> frozenset[int]:
+        """Paragraphs where China takes part (-1: the title); worked out when first asked for (only an
+        ambiguous series name needs them)."""
+        if "china_paragraphs" not in self.lazy:
+            self.lazy["china_paragraphs"] = frozenset(v.sentence.paragraph for v in self.views
+                                                      if CHINA_TAKES_PART.search(v.sentence.text))
+        return self.lazy["china_paragraphs"]
 
     def original(self, view: View) -> str:
         index = view.sentence.index
@@ -278,10 +286,9 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
     sentences = [s if (simple := to_simplified(s.text)) == s.text else replace(s, text=simple) for s in written]
     views = tuple(View(s, analyse_sentence(s.text), None, "other", False, tuple(gazetteer.find_names(s.text)))
                   for s in sentences)
-    china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
     coast_guard = bool(COAST_GUARD.search(text + "\n" + title)) and any(  # one scan of the text first
         COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
-    draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china,
+    draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]),
                     originals=tuple(s.text for s in written),
                     places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
                     partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g))

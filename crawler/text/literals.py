@@ -161,6 +161,7 @@ class GatedRegex(FastRegex):
         super().__init__(pattern, flags, tail)
         self.words = required_literals(self.regex)
         self.needs = re.compile(needs) if needs else None
+        self._last: tuple[str, re.Match | None] | None = None  # the last text searched and its match
 
     def __getstate__(self):
         return self.source, self.flags, self.tail, self.needs.pattern if self.needs else None
@@ -177,4 +178,11 @@ class GatedRegex(FastRegex):
         return super().finditer(text) if self.may_match(text) else iter(())
 
     def search(self, text: str):
-        return super().search(text) if self.may_match(text) else None
+        """(A sentence is often asked about again by the next check: the last answer is kept. The
+        text is held, so `is` cannot mistake another string for it.)"""
+        last = self._last
+        if last is not None and last[0] is text:
+            return last[1]
+        found = super().search(text) if self.may_match(text) else None
+        self._last = (text, found)
+        return found

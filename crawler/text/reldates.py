@@ -410,6 +410,9 @@ RULES: tuple[Rule, ...] = tuple((FastRegex(p), h) for p, h in (
 _SINCE_CLAUSE = re.compile(r"(?:\b(?i:since|ever since)\b|(?i:с тех пор как)|自从)[^,;.，。]*$")
 
 
+_SINCE_WORDS = required_literals(_SINCE_CLAUSE)
+
+
 def _in_since_clause(sentence: str, position: int) -> bool:
     """ "Since Russia moved into Ukraine on February 24, ...": a state's start, not an event date."""
     return bool(_SINCE_CLAUSE.search(sentence[max(0, position - 80):position]))
@@ -491,6 +494,7 @@ def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
         ctx = replace(ctx, year_hint=sentence_year_hint(sentence) or relative_year(sentence, ctx.base))
     taken = [False] * len(sentence)
     found: list[tuple[int, Period]] = []
+    since = None  # does the sentence hold a "since" word at all (else no date is in a since clause)?
     for pattern, handler in _rules_to_run(sentence):
         for m in pattern.finditer(sentence):
             if any(taken[m.start():m.end()]):
@@ -499,7 +503,9 @@ def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
             if period is None:
                 continue
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
-            if not _in_since_clause(sentence, m.start()):
+            if since is None:
+                since = Text(sentence).may_match(_SINCE_WORDS)
+            if not (since and _in_since_clause(sentence, m.start())):
                 found.append((m.start(), period))
     return sorted(found, key=lambda item: item[0])
 
