@@ -689,10 +689,15 @@ def habitual(text: str) -> bool:
     return bool(_PLURAL.search(text)) and not _SINGULAR.search(text)
 
 
-def _overlaps(window: Period, instance: Instance) -> bool:
-    slack = 3 if window.precision in ("day", "range", "week") else 0
-    span = instance.window(slack)
-    return span is not None and span[0] <= window.end and window.start <= span[1]
+_MONTH = timedelta(days=30)  # Instance.window: a missing end counts as a month after the start
+
+
+def _overlapping(window: Period, instances) -> list[Instance]:
+    """The instances whose dates (Instance.window, with 3 days' slack for a day, range or week) meet the
+    window; the slack is added to the window once instead of to each instance."""
+    slack = timedelta(days=3 if window.precision in ("day", "range", "week") else 0)
+    low, high = window.start - slack, window.end + slack
+    return [i for i in instances if i.start is not None and i.start <= high and low <= (i.end or i.start + _MONTH)]
 
 
 def _place_score(view: View, instance: Instance) -> int:
@@ -720,7 +725,7 @@ def _of_kind(gazetteer: Gazetteer, kind: str) -> tuple[Instance, ...]:
 
 def gazetteer_candidates(view: View, article: Article, kind: str, window: Period) -> list[Instance]:
     """Instances of the right kind whose dates meet the window, best place match first (ties kept)."""
-    pool = [i for i in _of_kind(article.gazetteer, kind) if _overlaps(window, i)]
+    pool = _overlapping(window, _of_kind(article.gazetteer, kind))
     if not pool:
         return []
     scored = [(_place_score(view, i), i) for i in pool]
