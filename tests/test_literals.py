@@ -28,6 +28,10 @@ def test_literals_of_a_pattern():
     assert required_literals(re.compile(r"\bPatrol\b|巡航", re.I)) == (("patrol", True), ("巡航", True))
     assert required_literals(re.compile(r"\d+|ago")) is None  # one branch needs no word
     assert required_literals(re.compile(r"(?:ago)?\d")) is None  # an optional word is no requirement
+    # adjacent literal choices are joined: far fewer sentences hold "is to" than " to"
+    assert required_literals(re.compile(r"\b(?:is|are) to\b", re.I)) == (("is to", True), ("are to", True))
+    assert required_literals(re.compile(r"[Jj]oint (?:drill|patrol)s?")) == (
+        ("Joint drill", False), ("Joint patrol", False), ("joint drill", False), ("joint patrol", False))
 
 
 def test_unsafe_holds_every_character_ignorecase_matches_to_a_letter_with_another_lowercase():

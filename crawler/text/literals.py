@@ -63,13 +63,58 @@ def _literal_runs(items, ignore_case: bool):
         yield "run", ("".join(run).lower() if ignore_case else "".join(run), ignore_case)
 
 
+PRODUCT_LIMIT = 64  # adjacent literal choices are joined ("is"|"are" then " to") up to this many strings
+
+
+def _strings(op, av, flags: int) -> tuple[tuple[str, ...], bool] | None:
+    """The exact strings an element matches when it is literal (a run, a branch of literal
+    alternatives, a small class of letters), with its case-insensitivity; None otherwise."""
+    ignore_case = bool(flags & re.I)
+    if op == "run":
+        return (av[0],), av[1]
+    if op is _sre.SUBPATTERN and len(av[3]) == 1:
+        _, add, remove, sub = av
+        return _strings(*sub[0], (flags | add) & ~remove)
+    if op is _sre.IN and 0 < len(av) <= 8 and all(o is _sre.LITERAL for o, _ in av):
+        chars = [chr(a) for _, a in av]
+        if ignore_case and not all(_case_safe(c) for c in chars):
+            return None
+        return tuple(dict.fromkeys(c.lower() if ignore_case else c for c in chars)), ignore_case
+    if op is _sre.BRANCH:
+        out = []
+        for alternative in av[1]:
+            chars = [chr(a) for o, a in alternative if o is _sre.LITERAL]
+            if len(chars) != len(alternative) or not chars or (ignore_case and not all(map(_case_safe, chars))):
+                return None
+            out.append("".join(chars).lower() if ignore_case else "".join(chars))
+        return tuple(dict.fromkeys(out)), ignore_case
+    return None
+
+
 def _sequence(items, flags: int) -> tuple[Literal, ...] | None:
-    """The best requirement of any one element of the sequence (each must match)."""
+    """The best requirement of any one element of the sequence (each must match), where adjacent
+    literal elements count as one: "(?:is|are) to" requires "is to" or "are to", not just " to"."""
     best = None
-    for op, av in _literal_runs(items, bool(flags & re.I)):
-        options = ((av,) if op == "run" else _element(op, av, flags))
-        if _score(options) > _score(best):
+    joined = None  # the strings the literal elements read so far match together, and their case flag
+
+    def consider(options) -> None:
+        nonlocal best
+        if options and _score(options) > _score(best):
             best = options
+
+    for op, av in _literal_runs(items, bool(flags & re.I)):
+        strings = _strings(op, av, flags)
+        if (strings is not None and joined is not None and strings[1] == joined[1]
+                and len(joined[0]) * len(strings[0]) <= PRODUCT_LIMIT):
+            joined = (tuple(dict.fromkeys(a + b for a in joined[0] for b in strings[0])), joined[1])
+            continue
+        if joined is not None:
+            consider(tuple((text, joined[1]) for text in joined[0]))
+        joined = strings
+        if strings is None:
+            consider(_element(op, av, flags))
+    if joined is not None:
+        consider(tuple((text, joined[1]) for text in joined[0]))
     return best
 
 
