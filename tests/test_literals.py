@@ -87,3 +87,21 @@ def test_a_gated_regex_survives_pickling():
     copy = pickle.loads(pickle.dumps(exercises.QUOTED))
     assert copy.needs.pattern == exercises.QUOTED.needs.pattern and copy.words == exercises.QUOTED.words
     assert [m.group(1) for m in copy.finditer('the "Northern Shield" drills')] == ["Northern Shield"]
+
+
+def test_a_date_gate_of_chinese_or_cyrillic_words_needs_such_a_character():
+    """Every character re matches (IGNORECASE or not) to a letter of those gates' words is one the
+    script test finds: a sentence without any cannot pass the gate."""
+    import _sre
+
+    letters = {script: set() for script in ("cjk", "cyrillic")}
+    for gate, script in zip(reldates._GATES, reldates._GATE_SCRIPT):
+        if script:
+            letters[script] |= {ch for text, _ in gate for ch in text if not ch.isspace()}
+    assert letters["cjk"] and letters["cyrillic"]
+    extra = {chr(k): {chr(v) for v in vs} for k, vs in _EXTRA_CASES.items()}
+    for script, regex in (("cjk", reldates.CJK_CHAR), ("cyrillic", reldates.CYRILLIC_CHAR)):
+        lowers = {chr(_sre.unicode_tolower(ord(ch))) for ch in letters[script]}
+        matching = {chr(c) for c in range(sys.maxunicode + 1) if chr(_sre.unicode_tolower(c)) in lowers}
+        matching |= {e for low in lowers for e in extra.get(low, ())}
+        assert all(regex.match(ch) for ch in matching if ch not in "-"), script

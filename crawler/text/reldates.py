@@ -461,13 +461,35 @@ _NEEDS_YEAR = tuple(words is None and pattern.source.startswith((rf"\b{_YEAR}", 
 _UNGATED = [pattern for (pattern, _), words, year in zip(RULES, _RULE_WORDS, _NEEDS_YEAR) if words is None and not year]
 _RULE_STARTS = first_characters_trigger(_UNGATED) if _UNGATED else None
 _LATER_RULES = tuple((pattern, words) for (pattern, handler), words in zip(RULES, _RULE_WORDS) if handler is _later)
+# A gate whose every word holds a Chinese character (caseless: nothing else matches it) or a Cyrillic
+# letter can pass only in a sentence with such a character (for Cyrillic under IGNORECASE: the block
+# and the old letter forms re matches to в д о с т ъ ѣ; tests/test_literals.py checks it on every
+# code point). A sentence without one asks only the other gates.
+CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+CYRILLIC_CHAR = re.compile(r"[\u0400-\u04ff\u1c80-\u1c88]")
+
+
+def _gate_script(gate) -> str | None:
+    for script, low, high in (("cjk", "\u3400", "\u9fff"), ("cyrillic", "\u0400", "\u04ff")):
+        if all(any(low <= ch <= high for ch in text) for text, _ in gate):
+            return script
+    return None
+
+
+_GATE_SCRIPT = tuple(_gate_script(gate) for gate in _GATES)
+_GATES_TO_ASK = {(cjk, cyrillic): tuple(i for i, script in enumerate(_GATE_SCRIPT)
+                                         if script is None or (script == "cjk" and cjk)
+                                         or (script == "cyrillic" and cyrillic))
+                 for cjk in (False, True) for cyrillic in (False, True)}
 
 
 @functools.lru_cache(maxsize=256)  # pure; a sentence is often dated twice (two anchors, a second reading)
 def _rules_to_run(sentence: str) -> tuple[Rule, ...]:
     """The rules that may match in the sentence, in order (those that cannot are left out)."""
     words = Text(sentence)
-    gates = [words.may_match(gate) for gate in _GATES]
+    gates = [False] * len(_GATES)
+    for i in _GATES_TO_ASK[CJK_CHAR.search(sentence) is not None, CYRILLIC_CHAR.search(sentence) is not None]:
+        gates[i] = words.may_match(_GATES[i])
     year = starts = None
     out = []
     for rule, gate, needs_year in zip(RULES, _RULE_GATE, _NEEDS_YEAR):
