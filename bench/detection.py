@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from config.gazetteer import load_gazetteer  # noqa: E402
-from crawler.text import exercises, relevance, sentences  # noqa: E402
+from crawler.text import exercises, literals, reldates, relevance, sentences  # noqa: E402
 from crawler.text.analyse import analyse_text  # noqa: E402
 from crawler.text.exercises import detect_mentions  # noqa: E402
 from crawler.text.relevance import score_relevance  # noqa: E402
@@ -258,8 +258,10 @@ def _percentile(values: list[float], share: float) -> float:
 
 def forget_texts(gazetteer) -> None:
     """Empty the per-text caches relevance and detection share within an article (sentence split,
-    sentence facts, code-name candidates, gazetteer names): the next article is new, as in a crawl."""
-    for cached in (sentences._sentences, relevance.analyse_sentence, exercises.code_name_candidates):
+    sentence facts, code-name candidates, gazetteer names, date rules and lowercase texts): the next
+    article is new, as in a crawl."""
+    for cached in (sentences._sentences, relevance.analyse_sentence, exercises.code_name_candidates,
+                   reldates._rules_to_run, literals.text_of):
         cached.cache_clear()
     gazetteer.index._found.clear()
 

@@ -269,12 +269,23 @@ class Gazetteer:
     _instances: dict = field(init=False, repr=False, compare=False)
     _series: dict = field(init=False, repr=False, compare=False)
     _look_alikes: dict = field(init=False, repr=False, compare=False)
+    _by_series: dict = field(init=False, repr=False, compare=False)  # series id -> its instances, in order
+    _by_kind: dict = field(init=False, repr=False, compare=False)  # series kind -> instances, in order
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index", build_index(self.series, self.instances, self.look_alikes))
         object.__setattr__(self, "_instances", {i.id: i for i in self.instances})
         object.__setattr__(self, "_series", {s.id: s for s in self.series})
         object.__setattr__(self, "_look_alikes", {l.id: l for l in self.look_alikes})
+        by_series: dict[str, list[Instance]] = {}
+        by_kind: dict[str, list[Instance]] = {}
+        for i in self.instances:
+            by_series.setdefault(i.series, []).append(i)
+            series = self._series.get(i.series)
+            if series is not None:
+                by_kind.setdefault(series.kind, []).append(i)
+        object.__setattr__(self, "_by_series", {key: tuple(value) for key, value in by_series.items()})
+        object.__setattr__(self, "_by_kind", {key: tuple(value) for key, value in by_kind.items()})
 
     def instance(self, instance_id: str) -> Instance:
         return self._instances[instance_id]
@@ -292,7 +303,11 @@ class Gazetteer:
         return self._look_alikes[look_alike_id]
 
     def instances_of(self, series_id: str) -> tuple[Instance, ...]:
-        return tuple(i for i in self.instances if i.series == series_id)
+        return self._by_series.get(series_id, ())
+
+    def instances_of_kind(self, kind: str) -> tuple[Instance, ...]:
+        """The instances of the series of that kind ("exercise", "air_patrol", ...), in file order."""
+        return self._by_kind.get(kind, ())
 
     def series_of_kind(self, kind: str) -> Series | None:
         return next((s for s in self.series if s.kind == kind), None)

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 from config.fastregex import FastRegex
 from config import PACKAGE_DIR
+from crawler.text.literals import GatedRegex
 from config.load import load_places
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
 from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analyse_sentence,
@@ -40,7 +41,7 @@ PAST_PATROL_WINDOW = 7  # days: an undated past patrol report is about the last 
 SUBJECT_CHARS = 100  # the vehicles flying/sailing a patrol are named this close before the word
 
 _NOT_YET = r"(?<!will )(?<!to )(?<!would )(?<!shall )(?<!may )(?<!could )"  # "will begin" is future
-STARTING = FastRegex(
+STARTING = GatedRegex(
     r"\b(?:began|begins|begun|kicked off|kicks off|launched|launches|started|starts|commenced|commences|"
     r"opened|opens|opening ceremony|got under ?way|(?:is|are) under ?way|(?:is|are) (?:holding|conducting|"
     r"staging|carrying out|taking part|taking place|being held)|(?:has|have) (?:begun|started|kicked off)|"
@@ -48,16 +49,16 @@ STARTING = FastRegex(
     rf"{_NOT_YET}\b(?:begin|start|launch|open|kick off)\b|"
     r"(?i:начал(?:ись|ось|ся|и|о|а)?\b|стартовал\w*|проход[яи]т(?!ь)|проводят|открыл\w*|идут)|"
     r"拉开帷幕|开幕|开始|正在|启动|打响", re.I)
-FUTURE = FastRegex(
+FUTURE = GatedRegex(
     r"\b(?:will|would|shall|to be held|to hold|to conduct|to stage|to take part|plans? to|planned|"
     r"planning|set to|scheduled|upcoming|(?:is|are) to|intends? to|expected to)\b|"
     r"(?i:проведут|пройдут|состоятся|планиру\w*|будут|намерен\w*|предстоящ\w*)|将|计划|即将|拟", re.I)
-GENERIC = FastRegex(
+GENERIC = GatedRegex(
     r"\b(?:regularly|routinely|often|frequently|series of|a number of|in recent years|several|many|"
     r"every year|annual(?:ly)?|each year|numerous|repeatedly|since (?:19|20)\d\d|in the past)\b|"
     r"(?i:регулярно|ежегодн\w*|ряд\w*|в последние годы|неоднократно)|定期|多次|近年来|每年|系列|以来", re.I)
 # China taking part (not merely named: "China was not represented" does not count).
-CHINA_TAKES_PART = FastRegex(
+CHINA_TAKES_PART = GatedRegex(
     r"\b(?:Chinese|PLA|China's|Beijing's)\s+(?:\w+\s+)?(?:troops|soldiers|forces|servicemen|service members|"
     r"warships|ships|navy|contingent|units|military|aircraft|bombers|personnel|army|marines|paratroopers)\b|"
     r"\bChina\s+(?:will\s+|would\s+|has\s+|also\s+)?(?:sends?|sent|joins?|joined|takes? part|took part|"
@@ -65,27 +66,27 @@ CHINA_TAKES_PART = FastRegex(
     r"(?i:китайск\w+\s+(?:военн\w+|войск\w*|корабл\w+|подразделени\w+|самол[её]т\w*)|военнослужащ\w+\s+(?:китая|кнр|ноак)|"
     r"китай\s+(?:направит|направил|примет участие|принял участие)|\bноак\b)|解放军|中方(?:派|参)|中国军队|参演", re.I)
 # "anti-submarine patrol aircraft", "a patrol ship": equipment, not a patrol
-PATROL = FastRegex(r"\bpatrol(?:s|led|ling|ing)?\b(?!\s+(?:aircraft|planes?|ships?|boats?|vessels?|craft)\b)|"
+PATROL = GatedRegex(r"\bpatrol(?:s|led|ling|ing)?\b(?!\s+(?:aircraft|planes?|ships?|boats?|vessels?|craft)\b)|"
                    r"(?i:патрул\w*)|巡航|巡逻|巡邏|联巡|聯巡", re.I)
 # "air" as in air force or air patrol, not "joint air defence" or "air targets" of a naval drill
-AIR = FastRegex(r"\b(?:bombers?|aircraft|air ?force|aerial|air(?! defen[cs]e| targets?)|warplanes|jets|planes|"
+AIR = GatedRegex(r"\b(?:bombers?|aircraft|air ?force|aerial|air(?! defen[cs]e| targets?)|warplanes|jets|planes|"
                 r"Tu-95\w*|H-6\w*|strategic missile carriers|aviation)\b|(?i:бомбардировщ\w*|ракетоносц\w*|самол[её]т\w*|"
                 r"воздушн\w*|авиац\w*|ту-95\w*)|轰炸机|空中|飞机|战机|空军", re.I)
-BOMBERS = FastRegex(r"\b(?:bombers?|Tu-95\w*|H-6K?|strategic missile carriers)\b|(?i:бомбардировщ\w*|"
+BOMBERS = GatedRegex(r"\b(?:bombers?|Tu-95\w*|H-6K?|strategic missile carriers)\b|(?i:бомбардировщ\w*|"
                     r"ракетоносц\w*)|轰炸机", re.I)
-AIRCRAFT = FastRegex(r"\b(?:aircraft|warplanes|planes|jets|bombers?|Tu-95\w*|H-6\w*)\b|"
+AIRCRAFT = GatedRegex(r"\b(?:aircraft|warplanes|planes|jets|bombers?|Tu-95\w*|H-6\w*)\b|"
                      r"(?i:самол[её]т\w*|бомбардировщ\w*)|飞机|战机|轰炸机", re.I)
-AIRSPACE = FastRegex(r"\b(?:air defen[cs]e identification zone|ADIZ|KADIZ|airspace)\b|识别区|领空", re.I)
-NAVAL = FastRegex(r"\b(?:warships?|ships?|vessels?|naval|maritime|navy|navies|fleet|flotilla|destroyers?|"
+AIRSPACE = GatedRegex(r"\b(?:air defen[cs]e identification zone|ADIZ|KADIZ|airspace)\b|识别区|领空", re.I)
+NAVAL = GatedRegex(r"\b(?:warships?|ships?|vessels?|naval|maritime|navy|navies|fleet|flotilla|destroyers?|"
                   r"frigates?|corvettes?)\b|(?i:корабл\w*|морск\w*|флот\w*|вмф|вмс)|舰艇|军舰|海上|海军|舰", re.I)
-NAVY = FastRegex(r"\b(?:warships?|naval|navy|navies|fleet|flotilla|destroyers?|frigates?|corvettes?)\b|"
+NAVY = GatedRegex(r"\b(?:warships?|naval|navy|navies|fleet|flotilla|destroyers?|frigates?|corvettes?)\b|"
                  r"(?i:военн\w* корабл\w*|вмф|вмс)|军舰|海军|舰艇编队", re.I)  # the military, not a coast guard
-SAILED = FastRegex(r"\b(?:sailed|sailing|passed through|transited|navigated|cruised)\b", re.I)
-COAST_GUARD = FastRegex(r"\bcoast ?guards?\b|\bborder (?:service|guards?)\b|(?i:береговой охраны|"
+SAILED = GatedRegex(r"\b(?:sailed|sailing|passed through|transited|navigated|cruised)\b", re.I)
+COAST_GUARD = GatedRegex(r"\bcoast ?guards?\b|\bborder (?:service|guards?)\b|(?i:береговой охраны|"
                         r"погранслужб\w*|пограничн\w*)|海警", re.I)
-SPACE = FastRegex(r"\b(?:spacecraft|cosmonaut\w*|Gagarin|orbit\w*|rocket|capsule|spaceflight|space flight|"
+SPACE = GatedRegex(r"\b(?:spacecraft|cosmonaut\w*|Gagarin|orbit\w*|rocket|capsule|spaceflight|space flight|"
                   r"Antarctic\w*|watch(?:es)?)\b|(?i:космо\w*|гагарин\w*)|航天|宇宙|加加林", re.I)
-EXERCISE_NOUN = FastRegex(r"\b(?:exercises?|drills?|war[- ]?games?|manoeuvres?|maneuvers?|wargames?)\b|"
+EXERCISE_NOUN = GatedRegex(r"\b(?:exercises?|drills?|war[- ]?games?|manoeuvres?|maneuvers?|wargames?)\b|"
                           r"(?i:учени[еяйюих]\w*|манёвр\w*|маневр\w*)|演习|军演|演练", re.I)
 ORDINAL_WORDS = {w: i for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(), start=1)}
@@ -144,7 +145,6 @@ class Article:
     published: date | None
     gazetteer: Gazetteer
     pair: bool  # China and Russia are bound somewhere in the article
-    china_paragraphs: frozenset[int]  # paragraphs where China takes part (-1: title)
     mentioning: frozenset[int] = frozenset()  # indexes of the views that can hold a mention (dated ones)
     originals: tuple[str, ...] = ()  # the sentences as written (views read Traditional Chinese as Simplified)
     places: frozenset[str] = frozenset()  # every place the article names
@@ -155,6 +155,15 @@ class Article:
     # by index of the view, read in the leap year 2000 (only their month and day mean anything)
     yearless_days: tuple[tuple[int, Period], ...] = ()
     year: int | None = None  # an undated page: the year of the exercise it names (article_year)
+
+    @property
+    def china_paragraphs(self) -> frozenset[int]:
+        """Paragraphs where China takes part (-1: the title); worked out when first asked for (only an
+        ambiguous series name needs them)."""
+        if "china_paragraphs" not in self.lazy:
+            self.lazy["china_paragraphs"] = frozenset(v.sentence.paragraph for v in self.views
+                                                      if CHINA_TAKES_PART.search(v.sentence.text))
+        return self.lazy["china_paragraphs"]
 
     def original(self, view: View) -> str:
         index = view.sentence.index
@@ -262,7 +271,14 @@ class _Dates:
 def may_mention(view: View, article: Article) -> bool:
     """A gazetteer name, a code name or a China–Russia patrol/drill word: the sentence needs its dates."""
     return bool(view.names or _candidate_names(view)
-                or any(china_russia_activity(view, article, kind) for kind in activity_kinds(view, article, False)))
+                or (_may_be_theirs(view.facts, article.pair)
+                    and any(china_russia_activity(view, article, kind) for kind in activity_kinds(view, article, False))))
+
+
+def _may_be_theirs(facts: SentenceFacts, pair: bool) -> bool:
+    """What china_russia_activity needs for some kind: asked first, it spares most sentences the
+    activity kinds (their vehicle and patrol words)."""
+    return facts.cn_ru or (pair and (facts.two_party or facts.joint)) or activity_bound(facts, pair)
 
 
 def build_article(text: str, title: str, published: date | None, gazetteer: Gazetteer) -> Article:
@@ -270,10 +286,9 @@ def build_article(text: str, title: str, published: date | None, gazetteer: Gaze
     sentences = [s if (simple := to_simplified(s.text)) == s.text else replace(s, text=simple) for s in written]
     views = tuple(View(s, analyse_sentence(s.text), None, "other", False, tuple(gazetteer.find_names(s.text)))
                   for s in sentences)
-    china = frozenset(v.sentence.paragraph for v in views if CHINA_TAKES_PART.search(v.sentence.text))
     coast_guard = bool(COAST_GUARD.search(text + "\n" + title)) and any(  # one scan of the text first
         COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
-    draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]), china,
+    draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]),
                     originals=tuple(s.text for s in written),
                     places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
                     partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g))
@@ -674,10 +689,15 @@ def habitual(text: str) -> bool:
     return bool(_PLURAL.search(text)) and not _SINGULAR.search(text)
 
 
-def _overlaps(window: Period, instance: Instance) -> bool:
-    slack = 3 if window.precision in ("day", "range", "week") else 0
-    span = instance.window(slack)
-    return span is not None and span[0] <= window.end and window.start <= span[1]
+_MONTH = timedelta(days=30)  # Instance.window: a missing end counts as a month after the start
+
+
+def _overlapping(window: Period, instances) -> list[Instance]:
+    """The instances whose dates (Instance.window, with 3 days' slack for a day, range or week) meet the
+    window; the slack is added to the window once instead of to each instance."""
+    slack = timedelta(days=3 if window.precision in ("day", "range", "week") else 0)
+    low, high = window.start - slack, window.end + slack
+    return [i for i in instances if i.start is not None and i.start <= high and low <= (i.end or i.start + _MONTH)]
 
 
 def _place_score(view: View, instance: Instance) -> int:
@@ -686,7 +706,7 @@ def _place_score(view: View, instance: Instance) -> int:
     return len(text & set(instance.places)) + (1 if instance.host and instance.host in hosts else 0)
 
 
-HOST_HINT = FastRegex(r"\b(?:in|into|on|to|inside)\s+(?:[\w-]+\s+)?(?P<c>China|Russia)\b|"
+HOST_HINT = GatedRegex(r"\b(?:in|into|on|to|inside)\s+(?:[\w-]+\s+)?(?P<c>China|Russia)\b|"
                       r"\b(?P<a>Chinese|Russian)\s+(?:territory|soil)\b", re.I)
 
 
@@ -698,15 +718,14 @@ def host_hints(text: str) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _kind_matches(instance: Instance, kind: str, gazetteer: Gazetteer) -> bool:
-    series_kind = gazetteer.series_of(instance.series).kind
-    return series_kind == "exercise" if kind == "drill" else series_kind == kind
+def _of_kind(gazetteer: Gazetteer, kind: str) -> tuple[Instance, ...]:
+    """The instances of an activity kind (a drill is an exercise series'), in gazetteer order."""
+    return gazetteer.instances_of_kind("exercise" if kind == "drill" else kind)
 
 
 def gazetteer_candidates(view: View, article: Article, kind: str, window: Period) -> list[Instance]:
     """Instances of the right kind whose dates meet the window, best place match first (ties kept)."""
-    pool = [i for i in article.gazetteer.instances
-            if _kind_matches(i, kind, article.gazetteer) and _overlaps(window, i)]
+    pool = _overlapping(window, _of_kind(article.gazetteer, kind))
     if not pool:
         return []
     scored = [(_place_score(view, i), i) for i in pool]
@@ -720,9 +739,8 @@ def gazetteer_candidates(view: View, article: Article, kind: str, window: Period
 def _ordinal_candidate(view: View, article: Article, kind: str, window: Period, ordinal: int | None) -> list[Instance]:
     if ordinal is None:
         return []
-    return [i for i in article.gazetteer.instances
-            if _kind_matches(i, kind, article.gazetteer) and i.ordinal == ordinal
-            and abs(i.year - window.start.year) <= 1]
+    return [i for i in _of_kind(article.gazetteer, kind)
+            if i.ordinal == ordinal and abs(i.year - window.start.year) <= 1]
 
 
 def _new_activity(view: View, article: Article, kind: str, window: Period, ordinal: int | None) -> Mention | None:
@@ -775,7 +793,7 @@ def activity_kinds(view: View, article: Article, named_here: bool) -> list[str]:
 
 
 # "no joint drill is planned", "did not hold joint exercises", "не проводили учений", 没有举行演习
-NEGATED = FastRegex(r"\b(?:no|not an?|never|neither|nor)\s+(?:\w+\s+)?(?:joint\s+)?(?:drills?|exercises?|patrols?|manoeuvres|maneuvers|war ?games)\b|"
+NEGATED = GatedRegex(r"\b(?:no|not an?|never|neither|nor)\s+(?:\w+\s+)?(?:joint\s+)?(?:drills?|exercises?|patrols?|manoeuvres|maneuvers|war ?games)\b|"
                     r"\b(?:did not|didn't|does not|doesn't|will not|won't|has not|have not|had not)\s+(?:\w+\s+){0,2}"
                     r"(?:hold|held|conduct|stage|take part|join|participate)\w*\b|"
                     r"(?i:\bне\s+(?:буд\w+\s+)?(?:провод|участв|план)\w*)|(?:没有|未|不会)(?:举行|参加|参与|进行)", re.I)
@@ -854,7 +872,7 @@ def _yearless_activity(view: View, article: Article, kind: str) -> list[Mention]
     days = [p for i, p in article.yearless_days if i == index]
     if not days:
         return []
-    pool = [i for i in article.gazetteer.instances if _kind_matches(i, kind, article.gazetteer)]
+    pool = list(_of_kind(article.gazetteer, kind))
     instance = edition_by_day(pool, days)
     mention_kind = "drill" if kind == "drill" else "patrol"
     return [make_mention(view, article, Found.of(instance, mention_kind, 0.6))] if instance else []
@@ -896,23 +914,24 @@ def _activity_mentions(view: View, article: Article, kind: str, local: tuple[Men
 DASHES = "\\-‐‑‒–—―−"  # hyphen-minus, hyphens, figure dash, en/em dashes, minus: "Shield‑2026"
 NAME_WORD = r"(?:[A-Z][\w'’]*(?:[-/][A-Z]?[\w'’]+)*)"
 NAME = rf"{NAME_WORD}(?:[\s/-]+(?:{NAME_WORD}|of|the|and|de)(?![\w-]))*(?:[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)?"
-QUOTED = FastRegex(r"[“\"«「『‘]([^”\"»」』’“«]{2,60})[”\"»」』’]")
-INTRODUCED = FastRegex(rf"\b(?:dubbed|code-?named|codenamed|(?:named|called|known)(?: as)?|titled|"
+QUOTED = GatedRegex(r"[“\"«「『‘]([^”\"»」』’“«]{2,60})[”\"»」』’]", needs=r"[“\"«「『‘]")
+INTRODUCED = GatedRegex(rf"\b(?:dubbed|code-?named|codenamed|(?:named|called|known)(?: as)?|titled|"
                        rf"under the (?:code[- ])?name)\s+(?:the\s+)?(?:Exercise\s+)?[“\"«‘']?(?P<name>{NAME})", re.U)
 # "participating in Exercise Mosi II": mid-sentence "Exercise" capitalised is part of a name
 TITLE_CONFIDENCE = 0.65  # the weakest route: its sentence must name China, Russia or a partner of theirs
-EXERCISE_TITLE = FastRegex(rf"(?<=[a-z,;:] )Exercise\s+(?P<name>{NAME})", re.U)
+EXERCISE_TITLE = GatedRegex(rf"(?<=[a-z,;:] )Exercise\s+(?P<name>{NAME})", re.U)
 # "the “Marine Security Belt,” as the event is codenamed"
 NAMED_AFTER = re.compile(r"^[,\s]*as (?:the \w+|it) (?:is|was|has been) (?:code-?named|codenamed|called|dubbed|known)\b")
 _OPENERS = "(?:For|In|On|At|By|The|An?|And|After|Before|During|Since|With|From|Of|As|Like|Unlike|Including)"
 # "Mosi II, the naval exercise between South Africa, Russia and China": a name defined by its apposition
 # (the exercise noun heads it: not "Vladivostok, the exercise area")
-APPOSITIVE = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{NAME_WORD}){{0,3}}),\s+(?:the|an?)\s+"
+APPOSITIVE = GatedRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{NAME_WORD}){{0,3}}),\s+(?:the|an?)\s+"
                        r"(?:(?!(?:for|of|the|in|on|at|to|from|with|by|and)\b)[\w-]+\s+){0,3}?"
                        r"(?:exercises?|drills?|war ?games|manoeuvres?|maneuvers?)"
                        r"(?=\s+(?:between|of|with|involving|that|which|held|hosted|by|for)\b|\s*[,.;)])", re.U)
 _APPOSITION = re.compile(r", (?:the|an?) (?:[\w-]+ ){0,3}?(?:exercise|drill|war ?game|manoeuvre|maneuver)")
-NAME_YEAR = FastRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)")
+NAME_YEAR = GatedRegex(rf"(?P<name>{NAME_WORD}(?:[\s/]+{NAME_WORD}){{0,3}}[\s{DASHES}]+(?:19|20)\d\d[A-Z]?)(?!\d)",
+                       needs=r"(?:19|20)\d\d")
 # "the Mosi III exercise": a name with its edition numeral, an exercise noun after it
 NAME_EDITION = FastRegex(rf"(?<![\w-])(?!{_OPENERS}\b)(?P<name>{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}}\s+(?:I{{1,3}}|IV|V))(?![\w-])",
                          re.U)
@@ -922,8 +941,8 @@ HELD_VERB = re.compile(r"\b(?:launched|launch|began|begin|held|hold|holds|holdin
                        r"participated in|participate in|joined|join)\s+(?:the\s+)?$", re.I)
 _NUMERAL = re.compile(r" (?:I{1,3}|IV|V)\b")
 VERB_CONFIDENCE = 0.66  # a name with a year after "held"/"launched": needs exercise words in the article
-RU_INTRODUCED = FastRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
-ZH_CODENAME = FastRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
+RU_INTRODUCED = GatedRegex(r"(?i:под (?:кодовым )?названием)\s+«?(?P<name>[А-ЯЁA-Z][^»,.;]{1,40})»?")
+ZH_CODENAME = GatedRegex(r"代号(?:为)?[“\"「『]?(?P<name>[^”\"」』，。、\s]{2,20})[”\"」』]?")
 STOPWORDS = frozenset("""
 in on at by of the a an and for from since until during after before this last next that these those
 exercise exercises drill drills war games joint military naval air army navy maneuvers manoeuvres
@@ -1073,7 +1092,7 @@ def _discovered_mention(view: View, article: Article, raw: str, confidence: floa
 # China and Russia criticise the exercise, or it is aimed at them: not theirs ("Japan protested the
 # joint patrol" is no such sentence: the critic is someone else)
 _CN_RU = r"(?:China|Russia|Beijing|Moscow|Chinese|Russian|the two countries)"
-CRITICISED = FastRegex(rf"\b{_CN_RU}\w*(?:,?\s+(?:and|[\w'-]+)){{0,4}}\s+(?:strongly\s+)?(?:oppos|denounc|condemn|criticis|"
+CRITICISED = GatedRegex(rf"\b{_CN_RU}\w*(?:,?\s+(?:and|[\w'-]+)){{0,4}}\s+(?:strongly\s+)?(?:oppos|denounc|condemn|criticis|"
                        rf"criticiz|slamm|protest|object)\w*|\b(?:aimed|directed)\s+(?:at|against)\s+{_CN_RU}|"
                        r"(?i:(?:китай|кнр|росси|пекин|москв)\w*(?:\s+\w+){0,4}\s+(?:осуд|раскритик|выступ\w+ против)\w*|"
                        r"направлен\w* против (?:китая|кнр|росси\w*))|中俄\S{0,8}(?:反对|谴责)|针对中俄", re.I)

@@ -8,12 +8,14 @@ Rules are (pattern, handler) pairs tried longest-first; each handler is a small 
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Callable
 
 from config.fastregex import FastRegex, first_characters_trigger, start_atoms
+from crawler.text.literals import Text, required_literals
 
 PRECISION_RANK = {"range": 0, "day": 1, "week": 2, "month": 3, "year": 4}
 
@@ -408,6 +410,9 @@ RULES: tuple[Rule, ...] = tuple((FastRegex(p), h) for p, h in (
 _SINCE_CLAUSE = re.compile(r"(?:\b(?i:since|ever since)\b|(?i:с тех пор как)|自从)[^,;.，。]*$")
 
 
+_SINCE_WORDS = required_literals(_SINCE_CLAUSE)
+
+
 def _in_since_clause(sentence: str, position: int) -> bool:
     """ "Since Russia moved into Ukraine on February 24, ...": a state's start, not an event date."""
     return bool(_SINCE_CLAUSE.search(sentence[max(0, position - 80):position]))
@@ -442,9 +447,67 @@ def sentence_year_hint(sentence: str) -> int | None:
     return int(years.pop()) if len(years) == 1 else None
 
 
-# Where a rule can start (first characters only: a cheap scan); a rule whose first characters do
-# not occur there is not run.
-_RULE_STARTS = first_characters_trigger(pattern for pattern, _ in RULES)
+# The words each rule cannot match without (a month name, "ago", "week", 月): a rule none of whose
+# words is in the sentence is not run (most sentences give no date at all). Rules that share their
+# words share one test (_GATES), made once per sentence.
+_RULE_WORDS = tuple(required_literals(pattern) for pattern, _ in RULES)
+_GATES = tuple(dict.fromkeys(words for words in _RULE_WORDS if words is not None))
+_RULE_GATE = tuple(None if words is None else _GATES.index(words) for words in _RULE_WORDS)
+# The rules with no such word (an ISO date, a bare year) need a year written in figures; any other
+# rule without words is run where its first characters occur (start_atoms).
+_YEAR_FIGURES = re.compile(r"(?:19|20)\d\d")
+_NEEDS_YEAR = tuple(words is None and pattern.source.startswith((rf"\b{_YEAR}", rf"(?<![-–/\w]){_YEAR}"))
+                    for (pattern, _), words in zip(RULES, _RULE_WORDS))
+_UNGATED = [pattern for (pattern, _), words, year in zip(RULES, _RULE_WORDS, _NEEDS_YEAR) if words is None and not year]
+_RULE_STARTS = first_characters_trigger(_UNGATED) if _UNGATED else None
+_LATER_RULES = tuple((pattern, words) for (pattern, handler), words in zip(RULES, _RULE_WORDS) if handler is _later)
+# A gate whose every word holds a Chinese character (caseless: nothing else matches it) or a Cyrillic
+# letter can pass only in a sentence with such a character (for Cyrillic under IGNORECASE: the block
+# and the old letter forms re matches to в д о с т ъ ѣ; tests/test_literals.py checks it on every
+# code point). A sentence without one asks only the other gates.
+CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+CYRILLIC_CHAR = re.compile(r"[\u0400-\u04ff\u1c80-\u1c88]")
+
+
+def _gate_script(gate) -> str | None:
+    for script, low, high in (("cjk", "\u3400", "\u9fff"), ("cyrillic", "\u0400", "\u04ff")):
+        if all(any(low <= ch <= high for ch in text) for text, _ in gate):
+            return script
+    return None
+
+
+_GATE_SCRIPT = tuple(_gate_script(gate) for gate in _GATES)
+_GATES_TO_ASK = {(cjk, cyrillic): tuple(i for i, script in enumerate(_GATE_SCRIPT)
+                                         if script is None or (script == "cjk" and cjk)
+                                         or (script == "cyrillic" and cyrillic))
+                 for cjk in (False, True) for cyrillic in (False, True)}
+
+
+@functools.lru_cache(maxsize=256)  # pure; a sentence is often dated twice (two anchors, a second reading)
+def _rules_to_run(sentence: str) -> tuple[Rule, ...]:
+    """The rules that may match in the sentence, in order (those that cannot are left out)."""
+    words = Text(sentence)
+    gates = [False] * len(_GATES)
+    for i in _GATES_TO_ASK[CJK_CHAR.search(sentence) is not None, CYRILLIC_CHAR.search(sentence) is not None]:
+        gates[i] = words.may_match(_GATES[i])
+    year = starts = None
+    out = []
+    for rule, gate, needs_year in zip(RULES, _RULE_GATE, _NEEDS_YEAR):
+        if gate is not None:
+            if not gates[gate]:
+                continue
+        elif needs_year:
+            if year is None:
+                year = _YEAR_FIGURES.search(sentence) is not None
+            if not year:
+                continue
+        else:
+            if starts is None and _RULE_STARTS is not None:
+                starts = start_atoms(_RULE_STARTS, sentence)
+            if starts is not None and not rule[0].may_start(starts):
+                continue
+        out.append(rule)
+    return tuple(out)
 
 
 def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
@@ -453,10 +516,8 @@ def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
         ctx = replace(ctx, year_hint=sentence_year_hint(sentence) or relative_year(sentence, ctx.base))
     taken = [False] * len(sentence)
     found: list[tuple[int, Period]] = []
-    starts = start_atoms(_RULE_STARTS, sentence) if _RULE_STARTS else None
-    for pattern, handler in RULES:
-        if starts is not None and not pattern.may_start(starts):
-            continue
+    since = None  # does the sentence hold a "since" word at all (else no date is in a since clause)?
+    for pattern, handler in _rules_to_run(sentence):
         for m in pattern.finditer(sentence):
             if any(taken[m.start():m.end()]):
                 continue
@@ -464,14 +525,17 @@ def find_periods(sentence: str, ctx: DateContext) -> list[tuple[int, Period]]:
             if period is None:
                 continue
             taken[m.start():m.end()] = [True] * (m.end() - m.start())
-            if not _in_since_clause(sentence, m.start()):
+            if since is None:
+                since = Text(sentence).may_match(_SINCE_WORDS)
+            if not (since and _in_since_clause(sentence, m.start())):
                 found.append((m.start(), period))
     return sorted(found, key=lambda item: item[0])
 
 
 def uses_previous(sentence: str) -> bool:
     """Does the sentence date itself from the one before ("a few days later", "the next month")?"""
-    return any(pattern.search(sentence) for pattern, handler in RULES if handler is _later)
+    words = Text(sentence)
+    return any(words.may_match(needed) and pattern.search(sentence) for pattern, needed in _LATER_RULES)
 
 
 _SAID_BEFORE = re.compile(r"\b(?:said|says|told|announced|reported|stated|added|confirmed|statement)\b[^.;]{0,12}$|"
