@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.text import clean
+from crawler.text import boilerplate, clean
 from crawler.text import extract as ex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,15 +55,17 @@ def test_normalise_line_is_the_regex_form_for_every_space_character():
     for space in spaces:
         for line in (f"{space}- Read{space}{space}More{space}»", f"A{space}b", space, f"x{space}", f"»{space}Y"):
             assert clean.normalise_line(line) == re.sub(r"\s+", " ", line).strip(clean._STRIP).casefold()
+            keyed = f"{line} 12{space}٣"  # an Arabic-Indic digit is \d too
+            assert boilerplate._normalise(keyed) == re.sub(r"\s+", " ", re.sub(r"\d+", "0", keyed.casefold())).strip()
 
 
-def _reference() -> types.ModuleType:
+def _reference(name: str = "clean") -> types.ModuleType:
     try:
-        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{REFERENCE_COMMIT}:crawler/text/clean.py"],
+        source = subprocess.run(["git", "-C", str(ROOT), "show", f"{REFERENCE_COMMIT}:crawler/text/{name}.py"],
                                 capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         pytest.skip(f"git history with {REFERENCE_COMMIT} not available")
-    module = types.ModuleType("clean_reference")
+    module = types.ModuleType(f"{name}_reference")
     sys.modules[module.__name__] = module  # dataclasses look their module up
     exec(compile(source, "clean_reference.py", "exec"), module.__dict__)
     return module
@@ -100,7 +102,7 @@ def _documents(tmp_path: Path):
 
 
 def test_clean_text_output_is_that_of_the_plain_code(tmp_path, monkeypatch):
-    reference = _reference()
+    reference, reference_keys = _reference(), _reference("boilerplate")
     calls: list[tuple[str, clean.CleanContext | None]] = []
 
     def recording(raw, context=None):
@@ -119,8 +121,49 @@ def test_clean_text_output_is_that_of_the_plain_code(tmp_path, monkeypatch):
         calls += [(text, None), (text, clean.CleanContext(titles=(text.strip().splitlines()[0],)))]
     assert len(calls) >= 100
     for raw, context in calls:
-        assert clean.clean_text(raw, context) == reference.clean_text(raw, context)
+        cleaned = clean.clean_text(raw, context)
+        assert cleaned == reference.clean_text(raw, context)
+        for text in (raw, cleaned):
+            keys = boilerplate.line_keys(text)
+            assert keys == reference_keys.line_keys(text)
+            template = frozenset(sorted(keys)[::2])
+            assert boilerplate.drop_template_lines(text, template) == reference_keys.drop_template_lines(text, template)
     lines = {line for raw, _ in calls for line in raw.splitlines()}
     for line in lines:
         assert clean.residue_family(line) == reference.residue_family(line), line
         assert clean.normalise_line(line) == reference.normalise_line(line)
+
+
+def test_is_link_line_prefixes_are_those_of_the_plain_code():
+    reference = _reference()
+    words = [f"w{n}" for n in range(30)]
+    for size in (1, 2, 3, 4, 5, 24, 25, 26, 30):
+        for line in (f"- {' '.join(words[:size])}", f"•  {'  '.join(words[:size])} »", " ".join(words[:size])):
+            norm = clean.normalise_line(line.lstrip("-•*· "))
+            tokens = norm.split(" ")
+            for k in range(0, size + 1):
+                links = frozenset({" ".join(tokens[:k])})
+                assert clean.is_link_line(line, links) == reference.is_link_line(line, links), (line, k)
+
+
+def test_prefiltered_rules_and_block_rules_agree_with_the_plain_code_on_written_lines():
+    reference = _reference()
+    lines = [
+        "Comments that insult other readers will not be approved by the moderator.",
+        "Kommentare werden nicht freigeschaltet, wenn sie beleidigen.", "Os comentários não são aprovados.",
+        "Комментарии проходят модерацию.", "The moderator approved the comments on the draft law.",
+        "Get unlimited access for as little as $2 a month. Use the code DRILL.", "Abonnez-vous pour seulement 1 €",
+        "Subscrıbe for just $1 a week, your first month free.", "The service raised its subscription price to $15 a month, the company said.",
+        "Sign up for our newsletter", "Get the newsletter delivered to your inbox", "Newsletters were sent, officials said.",
+        "Now check your email to download your new app.", "Open our app", "Download ouR app", "Share on Facebook",
+        "Facebook Twitter WhatsApp Email", "Share this article with friends", "Kelvin: 5 \u212a", "ſubscribe now for just $1 a month",
+    ]
+    for line in lines:
+        assert clean.residue_family(line) == reference.residue_family(line), line
+    text = "\n".join(["Drills End At Sea Today", "The navy said the drills ended.", "Senator Quits After Long Debate",
+                      "The fleet returned to port on Friday.", "SENATOR QUITS AFTER LONG DEBATE", "- Another linked story here",
+                      "- Another linked story here with a dek", "Closing sentence of the story."])
+    links = frozenset({"senator quits after long debate", "another linked story here", "drills end at sea today"})
+    for context in (clean.CleanContext(story_links=links, link_texts=links, titles=("Drills End At Sea Today | Site",)),
+                    clean.CleanContext(link_texts=links), clean.CleanContext(story_links=links)):
+        assert clean.clean_text(text, context) == reference.clean_text(text, context)

@@ -37,7 +37,6 @@ def _full(pattern: str) -> re.Pattern[str]:
 
 
 _WORD = re.compile(r"\w+")
-_SPACES = re.compile(r"\s+")
 # punctuation and symbols that decorate labels: "- ADVERTISEMENT -", "[Related: ...]", "» Read more"
 _DECOR = " \t-–—|•·*»«>#:[](){}…."
 
@@ -518,8 +517,13 @@ def is_link_line(line: str, link_texts: frozenset[str]) -> bool:
         return True
     if not is_list_item(line):
         return False
-    tokens = norm.split(" ")
-    return any(" ".join(tokens[:i]) in link_texts for i in range(3, min(len(tokens), 25)))
+    # the first i tokens joined by " " (i = 3 .. 24, fewer than all), cut from norm at its i-th space
+    end = -1
+    for i in range(1, min(norm.count(" ") + 1, 25)):
+        end = norm.index(" ", end + 1)
+        if i >= 3 and norm[:end] in link_texts:
+            return True
+    return False
 
 
 def is_list_item(line: str) -> bool:
