@@ -26,7 +26,7 @@ def _normalise(line: str) -> str:
     return " ".join(_DIGITS.sub("0", line.casefold()).split())
 
 
-@functools.lru_cache(maxsize=4096)  # extract_article keys each cleaned line twice with a template on
+@functools.lru_cache(maxsize=2048)  # extract_article keys each cleaned line twice with a template on
 def line_key(line: str) -> str:
     """Stable 16-hex-digit key of a normalised line (blake2b, so no PYTHONHASHSEED dependence)."""
     return hashlib.blake2b(_normalise(line).encode("utf-8"), digest_size=8).hexdigest()

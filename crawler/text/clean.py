@@ -52,8 +52,8 @@ def normalise_line(line: str) -> str:
 
 
 # Pure per-line helpers run many times on one line (residue rules, then each block rule): cached.
-# Lines repeat little across pages, so a bounded cache holds one page's lines and some template lines.
-_CACHE = 8192
+# Lines repeat little across pages: the bounded caches (a few MB at most) hold the lines of the page at hand.
+_CACHE = 2048
 _norm = functools.lru_cache(maxsize=_CACHE)(normalise_line)
 
 
