@@ -16,6 +16,7 @@ the page's link texts, long navigation menus, widget stubs after the last senten
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, NamedTuple
@@ -36,25 +37,56 @@ def _full(pattern: str) -> re.Pattern[str]:
 
 
 _WORD = re.compile(r"\w+")
-_SPACES = re.compile(r"\s+")
 # punctuation and symbols that decorate labels: "- ADVERTISEMENT -", "[Related: ...]", "» Read more"
 _DECOR = " \t-–—|•·*»«>#:[](){}…."
 
 
+_STRIP = _DECOR + "\u00a0"
+
+
 def normalise_line(line: str) -> str:
     """Casefolded, single-spaced, decoration-stripped form of a line, for comparisons."""
-    return _SPACES.sub(" ", line).strip(_DECOR + "\u00a0").casefold()
+    # str.split() splits on the characters that \s matches in a str pattern (both use
+    # Py_UNICODE_ISSPACE); the ends it drops are spaces, which the strip drops anyway.
+    return " ".join(line.split()).strip(_STRIP).casefold()
+
+
+# Pure per-line helpers run many times on one line (residue rules, then each block rule): cached.
+# Lines repeat little across pages: the bounded caches (a few MB at most) hold the lines of the page at hand.
+_CACHE = 2048
+_norm = functools.lru_cache(maxsize=_CACHE)(normalise_line)
+
+
+# Literal prefilters for case-insensitive searches on ``Line.norm``: an IGNORECASE letter matches the
+# letter itself and the characters of this class (uppercase, and variants as "ı", "ſ", the Kelvin sign;
+# for the lowercase Latin and Cyrillic letters; tests/test_clean_speed.py checks the class against re).
+# A norm without them can only match where it holds the literal.
+_CASE_VARIANTS = re.compile("[A-ZА-ЯЁ\u0130\u0131\u017f\u212a\u1c80-\u1c86]")
+
+
+def _may_hold(norm: str, literals: tuple[str, ...]) -> bool:
+    """False only when no case-insensitive match of lowercase ``literals`` can be in ``norm``."""
+    return any(literal in norm for literal in literals) or bool(_CASE_VARIANTS.search(norm))
 
 
 def _words(line: str) -> list[str]:
     return _WORD.findall(line)
 
 
+@functools.lru_cache(maxsize=_CACHE)
+def _nwords(line: str) -> int:
+    """len(_words(line))"""
+    return len(_WORD.findall(line))
+
+
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
+@functools.lru_cache(maxsize=_CACHE)
 def _word_count(line: str) -> int:
     """\\w+ tokens, with scripts written without spaces (CJK, kana, hangul) at two characters a word."""
+    if line.isascii():  # no wide characters
+        return _nwords(line)
     wide = len(_WIDE.findall(line))
     return len(_words(_WIDE.sub(" ", line))) + (wide + 1) // 2
 
@@ -72,7 +104,7 @@ class Line(NamedTuple):
     @classmethod
     def of(cls, raw: str) -> "Line":
         raw = raw.strip()
-        return cls(raw, normalise_line(raw), len(_words(raw)))
+        return cls(raw, _norm(raw), _nwords(raw))
 
 
 # --- one predicate per clutter family ------------------------------------------------------------
@@ -130,6 +162,7 @@ _COMMENT_FORM = _full(
 # comment policies: "Comments that insult other readers will not be approved by the moderator."
 _COMMENT_WORD = re.compile(r"\b(comments?|comentários?|comentarios?|commentaires?|kommentare?|commenti|комментари\w*)\b",
                            re.IGNORECASE)
+_COMMENT_LITERALS = ("comment", "coment", "kommentar", "комментари")  # one is in every _COMMENT_WORD match
 _MODERATION_WORD = re.compile(
     r"\b(moderat\w*|модерац\w*)|\b(not|não|no|nicht|ne)\b.{0,20}\b(approved|aprovad\w*|publicad\w*|publiés?"
     r"|freigeschaltet|published)", re.IGNORECASE)
@@ -140,7 +173,8 @@ def is_comment_form(line: Line) -> bool:
     comment policies."""
     if _COMMENT_FORM.fullmatch(line.norm):
         return True
-    return bool(_COMMENT_WORD.search(line.norm)) and bool(_MODERATION_WORD.search(line.norm))
+    return (_may_hold(line.norm, _COMMENT_LITERALS) and bool(_COMMENT_WORD.search(line.norm))
+            and bool(_MODERATION_WORD.search(line.norm)))
 
 
 # Outlets word the wire disclaimer differently ("not been edited by NDTV staff", "auto-generated
@@ -231,7 +265,7 @@ _TWEET_BOX = re.compile(r"click to tweet\W*$", re.IGNORECASE)
 def is_share_prompt(line: Line) -> bool:
     """Share bars ("Share on Facebook", "Facebook Twitter WhatsApp Email"), share calls, and
     "click to tweet" boxes (a sentence of the article repeated with a tweet button)."""
-    if all(word in _SOCIAL_WORDS for word in _words(line.norm)) or _TWEET_BOX.search(line.raw):
+    if all(word.group() in _SOCIAL_WORDS for word in _WORD.finditer(line.norm)) or _TWEET_BOX.search(line.raw):
         return True
     return bool(_SHARE_PROMPT.fullmatch(line.norm))
 
@@ -280,6 +314,10 @@ _READER_CUE = re.compile(
     r"|assine|aproveite|abonnieren|sichern|jetzt|подпишитесь|оформите)\b|\byour (first|free)\b", re.IGNORECASE)
 _REPORTED = re.compile(r"\b(said|says|according to|told|reported|announced)\b", re.IGNORECASE)
 _NEWSLETTER_CUE = re.compile(r"\bnewsletters?\b|\binbox\b", re.IGNORECASE)
+# literals one of which is in every match of _SUBSCRIPTION_CUE, _NEWSLETTER_CUE, _APP_PROMO
+_SUBSCRIPTION_LITERALS = ("subscri", "membership", "premium", "paywall", "access", "abo", "suscr", "assin", "подпис")
+_NEWSLETTER_LITERALS = ("newsletter", "inbox")
+_APP_PROMO_LITERALS = ("our ",)
 _SIGNUP_CUE = re.compile(r"\b(sign(ing)? up|subscrib\w*|delivered|register)\b", re.IGNORECASE)
 
 
@@ -287,7 +325,7 @@ def is_subscription_offer(line: Line) -> bool:
     """A subscription, membership or paid plan offered to the reader at a price or with a code:
     "Get unlimited access for as little as $2 a month. Use the code ...", "Abonnez-vous pour seulement 1 €".
     A sentence reporting prices ("... said", "according to") is an article's."""
-    return (bool(_SUBSCRIPTION_CUE.search(line.norm)) and bool(_OFFER_CUE.search(line.norm))
+    return (_may_hold(line.norm, _SUBSCRIPTION_LITERALS) and bool(_SUBSCRIPTION_CUE.search(line.norm)) and bool(_OFFER_CUE.search(line.norm))
             and bool(_READER_CUE.search(line.norm)) and not _REPORTED.search(line.norm))
 
 
@@ -298,11 +336,12 @@ def is_call_to_action(line: Line) -> bool:
         return True
     if line.words <= 12 and _UI_ERROR.fullmatch(line.norm):
         return True
-    if line.words <= 25 and _APP_PROMO.search(line.norm):
+    if line.words <= 25 and _may_hold(line.norm, _APP_PROMO_LITERALS) and _APP_PROMO.search(line.norm):
         return True
     if is_subscription_offer(line):
         return True
-    return bool(_NEWSLETTER_CUE.search(line.norm)) and bool(_SIGNUP_CUE.search(line.norm))
+    return (_may_hold(line.norm, _NEWSLETTER_LITERALS) and bool(_NEWSLETTER_CUE.search(line.norm))
+            and bool(_SIGNUP_CUE.search(line.norm)))
 
 
 # "Copyright disputes rose in 2023." is a sentence; a footer starts with the sign, or names a year or
@@ -463,23 +502,28 @@ def is_residue_line(raw: str) -> bool:
 _BULLET = "-•*· "
 
 
+@functools.lru_cache(maxsize=_CACHE)
 def is_headline_like(line: str) -> bool:
     """Short, unpunctuated line: a headline, a section label or a menu entry, not a sentence."""
     text = line.strip().lstrip(_BULLET).strip()
-    words = _words(text)
-    return 0 < len(words) <= 20 and not _SENTENCE_END.search(text) and not text.endswith((",", ";", ":"))
+    return 0 < _nwords(text) <= 20 and not _SENTENCE_END.search(text) and not text.endswith((",", ";", ":"))
 
 
 def is_link_line(line: str, link_texts: frozenset[str]) -> bool:
     """The whole line is the text of a link on the page, or it is a list item that starts with one
     (a teaser "headline + dek"). A paragraph that merely opens with a linked phrase is not."""
-    norm = normalise_line(line.lstrip(_BULLET))
+    norm = _norm(line.lstrip(_BULLET))
     if norm in link_texts:
         return True
     if not is_list_item(line):
         return False
-    tokens = norm.split(" ")
-    return any(" ".join(tokens[:i]) in link_texts for i in range(3, min(len(tokens), 25)))
+    # the first i tokens joined by " " (i = 3 .. 24, fewer than all), cut from norm at its i-th space
+    end = -1
+    for i in range(1, min(norm.count(" ") + 1, 25)):
+        end = norm.index(" ", end + 1)
+        if i >= 3 and norm[:end] in link_texts:
+            return True
+    return False
 
 
 def is_list_item(line: str) -> bool:
@@ -521,7 +565,7 @@ def is_card_headline(line: str, link_texts: frozenset[str], max_kicker: int = 4)
     followed by one ("Editorial Harbour dues must fall", the link being "Harbour dues must fall")."""
     if not is_headline_like(line):
         return False
-    tokens = normalise_line(line.lstrip(_BULLET)).split(" ")
+    tokens = _norm(line.lstrip(_BULLET)).split(" ")
     return any(" ".join(tokens[i:]) in link_texts for i in range(0, min(max_kicker, len(tokens) - 3) + 1))
 
 
@@ -571,13 +615,14 @@ def drop_inline_teasers(lines: list[str], story_links: frozenset[str], link_text
         return lines
     keep = []
     for i, line in enumerate(lines):
-        norm = normalise_line(line)
-        teaser = (len(_words(line)) >= min_words and is_headline_like(line) and not is_list_item(line)
-                  and norm in story_links
-                  and (i == 0 or bool(_SENTENCE_END.search(lines[i - 1])) or len(_words(lines[i - 1])) >= 15)
-                  and (i + 1 == len(lines) or normalise_line(lines[i + 1]) not in story_links))
-        shouted = (3 <= len(_words(line)) <= 20 and not is_list_item(line) and _shouting(line)
-                   and norm in link_texts)
+        norm = _norm(line)
+        # pure tests, the set look-ups first
+        teaser = (norm in story_links and _nwords(line) >= min_words and is_headline_like(line)
+                  and not is_list_item(line)
+                  and (i == 0 or bool(_SENTENCE_END.search(lines[i - 1])) or _nwords(lines[i - 1]) >= 15)
+                  and (i + 1 == len(lines) or _norm(lines[i + 1]) not in story_links))
+        shouted = (norm in link_texts and 3 <= _nwords(line) <= 20 and not is_list_item(line)
+                   and _shouting(line))
         keep.append(not (teaser or shouted))
     return [line for line, kept in zip(lines, keep) if kept]
 
@@ -664,7 +709,7 @@ def drop_title_lines(lines: list[str], titles: Iterable[str | None], window: int
     variants = _title_variants(titles)
     if not variants:
         return lines
-    head = [line for line in lines[:window] if normalise_line(line) not in variants]
+    head = [line for line in lines[:window] if _norm(line) not in variants]
     return head + lines[window:]
 
 
