@@ -70,7 +70,7 @@ class ExercisePipeline(DatabaseStage):
             return item  # mentions already stored, or nothing stored to clear
         with session_scope(self.engine) as session:
             result = record_mentions(session, item.article_id, [to_mention_data(m) for m in item.mentions],
-                                     describe=self.describe)
+                                     describe=self.describe, fresh=item.store_status == "new")
         stats = self.crawler.stats
         stats.inc_value("drillwatch/mentions", result.mentions)
         stats.inc_value("drillwatch/alerts/new", len(result.alerts))
