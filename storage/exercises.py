@@ -176,7 +176,8 @@ def covering_exercise(session: Session, mention: MentionData) -> ExerciseInstanc
         return None
     rows = session.scalars(select(ExerciseInstance).where(
         ExerciseInstance.merged_into_id.is_(None), ExerciseInstance.kind.in_(("named", "discovered")),
-        ExerciseInstance.start_date.is_not(None), ExerciseInstance.start_date <= day + COVER_SLACK)).all()
+        ExerciseInstance.start_date.is_not(None), ExerciseInstance.start_date <= day + COVER_SLACK)
+        .execution_options(populate_existing=True)).all()
     covering = [i for i in rows if (i.end_date or i.start_date) >= day - COVER_SLACK]
     return covering[0] if len(covering) == 1 else None
 
@@ -296,12 +297,15 @@ def known_instances(session: Session, keys: Iterable[str]) -> dict[str, Exercise
     if not keys:
         return {}
     found = {}
-    for instance in session.scalars(select(ExerciseInstance).where(ExerciseInstance.key.in_(keys))):
+    # read afresh even when the session holds them (a batch records many articles in one session; another
+    # crawl may have changed them since)
+    query = select(ExerciseInstance).where(ExerciseInstance.key.in_(keys)).execution_options(populate_existing=True)
+    for instance in session.scalars(query):
         seen = set()
         key = instance.key
         while instance is not None and instance.merged_into_id and instance.id not in seen:
             seen.add(instance.id)
-            instance = session.get(ExerciseInstance, instance.merged_into_id)
+            instance = session.get(ExerciseInstance, instance.merged_into_id, populate_existing=True)
         if instance is not None:
             found[key] = instance
     return found
