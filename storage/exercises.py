@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from storage.alerts import NEW_INSTANCE, STARTING, has_alert, raise_alert
 from storage.models import Alert, Article, ExerciseInstance, ExerciseMention, utcnow
@@ -175,19 +176,22 @@ def covering_exercise(session: Session, mention: MentionData) -> ExerciseInstanc
         return None
     rows = session.scalars(select(ExerciseInstance).where(
         ExerciseInstance.merged_into_id.is_(None), ExerciseInstance.kind.in_(("named", "discovered")),
-        ExerciseInstance.start_date.is_not(None), ExerciseInstance.start_date <= day + COVER_SLACK)).all()
+        ExerciseInstance.start_date.is_not(None), ExerciseInstance.start_date <= day + COVER_SLACK)
+        .execution_options(populate_existing=True)).all()
     covering = [i for i in rows if (i.end_date or i.start_date) >= day - COVER_SLACK]
     return covering[0] if len(covering) == 1 else None
 
 
 def instance_for(session: Session, mention: MentionData, article: Article,
-                 describe: Describer | None = None) -> tuple[ExerciseInstance, bool]:
+                 describe: Describer | None = None,
+                 found: dict[str, ExerciseInstance] | None = None) -> tuple[ExerciseInstance, bool]:
     """The instance a mention names, created on first sight; (instance, created). A known instance
-    takes the gazetteer's facts (`describe`) when it is created or first becomes known."""
+    takes the gazetteer's facts (`describe`) when it is created or first becomes known. `found`:
+    instances by key already looked up (known_instances); one created here is added to it."""
     covering = covering_exercise(session, mention)
     if covering is not None:
         return covering, False
-    instance = find_instance(session, mention.exercise)
+    instance = find_instance(session, mention.exercise) if found is None else found.get(mention.exercise)
     if instance is not None:
         if fill_instance(instance, mention) and describe:
             apply_facts(instance, describe(instance.key))
@@ -200,7 +204,12 @@ def instance_for(session: Session, mention: MentionData, article: Article,
             session.add(instance)
             session.flush()
     except IntegrityError:  # another crawl created it a moment ago
-        return find_instance(session, mention.exercise), False
+        instance = find_instance(session, mention.exercise)
+        if found is not None and instance is not None:
+            found[mention.exercise] = instance
+        return instance, False
+    if found is not None:
+        found[mention.exercise] = instance
     return instance, True
 
 
@@ -237,33 +246,96 @@ def note_first_seen(instance: ExerciseInstance, article: Article) -> None:
 
 
 def recount(session: Session, instance_ids: Iterable[int]) -> None:
-    for instance_id in set(instance_ids):
-        count = session.scalar(select(func.count()).select_from(ExerciseMention)
-                               .where(ExerciseMention.instance_id == instance_id))
-        session.get(ExerciseInstance, instance_id).mention_count = count or 0
+    """Each instance's mention_count, counted in one query."""
+    instance_ids = set(instance_ids)
+    if not instance_ids:
+        return
+    session.flush()
+    counts = dict(session.execute(_MENTION_COUNTS, {"ids": sorted(instance_ids)}).all())
+    for instance_id in instance_ids:
+        session.get(ExerciseInstance, instance_id).mention_count = counts.get(instance_id) or 0
 
 
 # --- recording an article's mentions ---------------------------------------------------------------
 
+@dataclass
+class ArticleFacts:
+    """The few columns of an article the mentions and alerts use (loading the ORM row would read its
+    text and every other column too)."""
+    id: int
+    url: str
+    outlet: str
+    title: str | None
+    published_at: datetime | None
+    first_fetched_at: datetime
+
+
+# Reads on each recorded page: Core statements against the tables, built once (their compiled form is
+# cached), skip the ORM's per-statement work and its autoflush (callers flush first where it matters).
+ARTICLES, MENTIONS, ALERTS = Article.__table__, ExerciseMention.__table__, Alert.__table__
+_IDS = bindparam("ids", expanding=True)
+_ARTICLE_FACTS = select(ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.outlet, ARTICLES.c.title, ARTICLES.c.published_at,
+                        ARTICLES.c.first_fetched_at).where(ARTICLES.c.id == bindparam("id"))
+_MENTION_COUNTS = select(MENTIONS.c.instance_id, func.count()).where(MENTIONS.c.instance_id.in_(_IDS)) \
+    .group_by(MENTIONS.c.instance_id)
+_ALERT_REASONS = select(ALERTS.c.instance_id, ALERTS.c.reason).where(ALERTS.c.instance_id.in_(_IDS))
+
+
+def article_facts(session: Session, article_id: int) -> Article | ArticleFacts | None:
+    """The article already in the session when it is (its values as the caller left them), else its facts."""
+    loaded = session.identity_map.get(identity_key(Article, article_id))
+    if loaded is not None:
+        return loaded
+    session.flush()  # an article added in this session and not flushed yet is read as the ORM would
+    row = session.execute(_ARTICLE_FACTS, {"id": article_id}).first()
+    return ArticleFacts(*row) if row is not None else None
+
+
+def known_instances(session: Session, keys: Iterable[str]) -> dict[str, ExerciseInstance]:
+    """find_instance for many keys in one query (merges followed the same way)."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    found = {}
+    # read afresh even when the session holds them (a batch records many articles in one session; another
+    # crawl may have changed them since)
+    query = select(ExerciseInstance).where(ExerciseInstance.key.in_(keys)).execution_options(populate_existing=True)
+    for instance in session.scalars(query):
+        seen = set()
+        key = instance.key
+        while instance is not None and instance.merged_into_id and instance.id not in seen:
+            seen.add(instance.id)
+            instance = session.get(ExerciseInstance, instance.merged_into_id, populate_existing=True)
+        if instance is not None:
+            found[key] = instance
+    return found
+
+
 def record_mentions(session: Session, article_id: int, mentions: Iterable[MentionData],
-                    now: datetime | None = None, describe: Describer | None = None) -> RecordResult:
+                    now: datetime | None = None, describe: Describer | None = None, fresh: bool = False) -> RecordResult:
     """Make the article's stored mentions exactly `mentions`, then raise the alerts they call for.
-    `describe(key)`: the gazetteer's facts on a known instance (they beat what one article says)."""
+    `describe(key)`: the gazetteer's facts on a known instance (they beat what one article says).
+    The instances are looked up once for the whole article, counted in one query and their alerts read
+    in one, whatever the number of mentions. `fresh`: the article row was created by the caller's crawl
+    just now, so it has no stored mentions to read."""
     now = now or utcnow()
-    article = session.get(Article, article_id)
+    article = article_facts(session, article_id)
     if article is None:
         raise ValueError(f"no article with id {article_id}")
     result = RecordResult()
-    old = {(m.instance_id, m.sentence_hash): m for m in session.scalars(
+    old = {} if fresh else {(m.instance_id, m.sentence_hash): m for m in session.scalars(
         select(ExerciseMention).where(ExerciseMention.article_id == article_id))}
     kept: dict[tuple[int, str], ExerciseMention] = {}
     mentions = list(mentions)
     ref = reference(article, mentions)
     reasons: dict[int, str | None] = {}  # id(row) -> why it is news
+    found = known_instances(session, (m.exercise for m in mentions))
+    by_id: dict[int, ExerciseInstance] = {}
     for mention in mentions:
-        instance, created = instance_for(session, mention, article, describe)
+        instance, created = instance_for(session, mention, article, describe, found)
         if created:
             result.new_instances.append(instance.key)
+        by_id[instance.id] = instance
         note_first_seen(instance, article)
         key = (instance.id, sentence_hash(mention.sentence))
         if key not in kept:  # the same sentence twice for one instance is one row
@@ -276,11 +348,15 @@ def record_mentions(session: Session, article_id: int, mentions: Iterable[Mentio
     recount(session, {instance_id for instance_id, _ in old} | {instance_id for instance_id, _ in kept})
     result.mentions, result.added = len(kept), len(kept.keys() - old.keys())
     historical = is_historical(article, now, ref)
-    for instance_id in dict.fromkeys(instance_id for instance_id, _ in kept):
-        group = [row for (iid, _), row in kept.items() if iid == instance_id]
-        instance = session.get(ExerciseInstance, instance_id)
-        result.alerts += alerts_for(session, instance, group, article, historical,
-                                    {id(row): reasons.get(id(row)) for row in group}, ref)
+    groups: dict[int, list[ExerciseMention]] = {}
+    for (instance_id, _), row in kept.items():
+        groups.setdefault(instance_id, []).append(row)
+    if any(row.current for row in kept.values()):
+        existing = alerts_of(session, groups)
+        for instance_id, group in groups.items():
+            instance = by_id.get(instance_id) or session.get(ExerciseInstance, instance_id)
+            result.alerts += alerts_for(session, instance, group, article, historical,
+                                        {id(row): reasons.get(id(row)) for row in group}, ref, existing)
     return result
 
 
@@ -305,10 +381,20 @@ def mention_reason(row: ExerciseMention, instance: ExerciseInstance, ref: Refere
 
 # --- alerts ----------------------------------------------------------------------------------------
 
+def alerts_of(session: Session, instance_ids: Iterable[int]) -> set[tuple[int, str]]:
+    """(instance id, reason) of the alerts the instances have, in one query."""
+    instance_ids = list(instance_ids)
+    if not instance_ids:
+        return set()
+    session.flush()
+    return {(i, r) for i, r in session.execute(_ALERT_REASONS, {"ids": instance_ids})}
+
+
 def alerts_for(session: Session, instance: ExerciseInstance, rows: list[ExerciseMention], article: Article,
                historical: bool, reasons: dict[int, str | None] | None = None,
-               ref: Reference | None = None) -> list[Alert]:
-    """At most one alert per call: see the module docstring for the rule."""
+               ref: Reference | None = None, existing: set[tuple[int, str]] | None = None) -> list[Alert]:
+    """At most one alert per call: see the module docstring for the rule. `existing`: the alerts
+    already raised (alerts_of), read once per article; without it each is looked up here."""
     current = [row for row in rows if row.current]
     if not current:
         return []
@@ -319,9 +405,13 @@ def alerts_for(session: Session, instance: ExerciseInstance, rows: list[Exercise
     else:
         starting_news = False
     news = (reasons or {}).get(id(best))
-    if not has_alert(session, instance.id, NEW_INSTANCE):
+    if existing is not None:
+        raised = lambda reason: (instance.id, reason) in existing  # noqa: E731
+    else:
+        raised = lambda reason: has_alert(session, instance.id, reason)  # noqa: E731
+    if not raised(NEW_INSTANCE):
         alert = make_alert(session, instance, NEW_INSTANCE, best, article, historical, news, ref)
-    elif starting_news and not historical and not has_alert(session, instance.id, STARTING):
+    elif starting_news and not historical and not raised(STARTING):
         alert = make_alert(session, instance, STARTING, best, article, historical, news, ref)
     else:
         alert = None

@@ -8,12 +8,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from config.load import load_gazetteer
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
+from crawler.pipelines.batch import Batch
 from storage.db import session_scope
-from storage.exercises import MentionData, merge_discovered, record_mentions
+from storage.exercises import MentionData, RecordResult, merge_discovered, record_mentions
 
 if TYPE_CHECKING:
     from config.gazetteer import Gazetteer
@@ -38,7 +40,14 @@ def gazetteer_facts(gazetteer: Gazetteer, key: str) -> dict | None:
 
 class ExercisePipeline(DatabaseStage):
     """One gazetteer per crawl, loaded when first needed (most crawls store no mention); discovered
-    instances it now knows are merged when the crawl opens."""
+    instances it now knows are merged when the crawl opens. Pages with mentions are recorded in batches
+    (crawler.pipelines.batch), as the store stage stores them: one transaction, not one commit per page."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.batch = Batch(self.engine, self.record, crawler.settings.getint("DRILLWATCH_STORE_BATCH", 50),
+                           crawler.settings.getfloat("DRILLWATCH_STORE_DELAY", 0.2),
+                           in_thread=self.engine.dialect.name != "sqlite")
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
@@ -62,15 +71,21 @@ class ExercisePipeline(DatabaseStage):
         if merged:
             self.crawler.stats.inc_value("drillwatch/exercises/merged", len(merged))
 
-    def process_item(self, item: PageItem, spider=None) -> PageItem:
+    def record(self, session: Session, item: PageItem) -> RecordResult:
+        return record_mentions(session, item.article_id, [to_mention_data(m) for m in item.mentions],
+                               describe=self.describe, fresh=item.store_status == "new")
+
+    def close_spider(self, spider=None) -> None:
+        self.batch.close()
+        super().close_spider(spider)
+
+    async def process_item(self, item: PageItem, spider=None) -> PageItem:
         if item.article_id is None or item.article is None:
             return item
         relevant = bool(item.relevance and item.relevance.relevant)
         if item.store_status == "unchanged" or (not relevant and item.store_status == "new"):
             return item  # mentions already stored, or nothing stored to clear
-        with session_scope(self.engine) as session:
-            result = record_mentions(session, item.article_id, [to_mention_data(m) for m in item.mentions],
-                                     describe=self.describe)
+        result = await self.batch.submit(item)
         stats = self.crawler.stats
         stats.inc_value("drillwatch/mentions", result.mentions)
         stats.inc_value("drillwatch/alerts/new", len(result.alerts))
