@@ -12,7 +12,8 @@ process each time, its output captured as a script's would be), several times:
   3. REVISITS articles made due: conditional requests, all answered 304, still nothing extracted;
   4. with --recheck: `drillwatch crawl --recheck` (every stored article revisited now, conditional
      requests), all answered 304; target: wall time < 10% of the first crawl's. Then, as the floor,
-     Scrapy alone (a bare spider, no pipelines, no database) sends the same conditional requests.
+     Scrapy alone (a bare spider, no pipelines, no database) sends the same conditional requests, in one
+     process and then in one process per outlet at once.
 Prints per crawl: the command's wall time (process start to exit: start-up, crawl, summary), its CPU time
 (the process and any analysis workers), crawl time (crawl_runs: spider opened to closed), pages fetched,
 article pages fetched, 304 answers, items extracted (new + updated + unchanged in crawl_runs); then the
@@ -168,24 +169,31 @@ process = CrawlerProcess({
     "EXTENSIONS_BASE": {name: order for name, order in default_settings.EXTENSIONS_BASE.items()
                         if name not in ("scrapy.extensions.remote_control.RemoteControl",
                                         "scrapy.extensions.telnet.TelnetConsole")}})
-for spider in spiders:
+for spider in spiders[int(sys.argv[3]):int(sys.argv[4])]:  # a slice: all, or one outlet per process
     process.crawl(spider)
 process.start()
 """
 
 
-def raw_scrapy_304(server: DemoServer, pages: int) -> dict:
+def raw_scrapy_304(server: DemoServer, pages: int, per_outlet: bool = False) -> dict:
     """The floor: Scrapy alone (no pipelines, no database) sending the same conditional requests, all answered
     304, configured as the recheck runs: one spider per outlet in one process, the same concurrency,
-    CONCURRENT_ITEMS and extensions (Scrapy's RemoteControl and telnet console not even imported)."""
+    CONCURRENT_ITEMS and extensions (Scrapy's RemoteControl and telnet console not even imported).
+    per_outlet: one such process per outlet, run at once (the one way left to use a second core)."""
     server.clear_requests()
     started, cpu, own = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN), server_cpu()
-    proc = subprocess.run([sys.executable, "-c", RAW_304, server.url, str(pages)], cwd=ROOT, capture_output=True,
-                          text=True)
+    slices = [(0, 1), (1, 2)] if per_outlet else [(0, 2)]
+    logs = [tempfile.TemporaryFile() for _ in slices]  # files, not pipes: a full pipe would stall the other process
+    procs = [subprocess.Popen([sys.executable, "-c", RAW_304, server.url, str(pages), str(a), str(b)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=log) for (a, b), log in zip(slices, logs)]
+    for proc in procs:
+        proc.wait()
     wall, served = time.perf_counter() - started, server_cpu() - own
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"raw Scrapy failed:\n{proc.stderr[-3000:]}")
+    if any(proc.returncode != 0 for proc in procs):
+        for log in logs:
+            log.seek(0)
+        raise SystemExit("raw Scrapy failed:\n" + b"".join(log.read() for log in logs).decode(errors="replace")[-3000:])
     return {"wall": wall, "cpu": after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime,
             "server": served, "not_modified": sum(1 for r in server.requests if r[2] == 304),
             "pages": len(server.requests)}
@@ -232,6 +240,7 @@ def main() -> None:
             third = crawl(tmp / "config", db, server, engine)
             fourth = crawl(tmp / "config", db, server, engine, "--recheck") if args.recheck else None
             raw = raw_scrapy_304(server, args.pages) if args.recheck else None
+            split = raw_scrapy_304(server, args.pages, per_outlet=True) if args.recheck else None
         engine.dispose()
     print(f"two loopback outlets, {args.pages} article pages (listing of {LISTING_PAGE} links/page + RSS feed); "
           f"database {db.split(':')[0]}")
@@ -256,6 +265,8 @@ def main() -> None:
               f"answered 304), no pipelines or database: wall {raw['wall']:.1f} s, CPU {raw['cpu']:.1f} s "
               f"(demo server {raw['server']:.1f} CPU s) "
               f"({raw['wall'] / first['wall']:.1%} and {raw['cpu'] / first['cpu']:.1%} of the first crawl)")
+        print(f"floor, one Scrapy process per outlet at once ({split['not_modified']} answered 304): wall "
+              f"{split['wall']:.1f} s, CPU {split['cpu']:.1f} s ({split['wall'] / first['wall']:.1%} of the first crawl)")
     print(f"second crawl: {second['wall'] - second['inside']:.1f} s of its wall time is outside the crawl "
           "(process start-up, settings, pipeline and middleware set-up, the summary), paid by every crawl")
     print(f"cores seen: {os.cpu_count()}; load average at the end: {os.getloadavg()[0]:.1f}")
