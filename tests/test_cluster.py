@@ -90,6 +90,9 @@ def test_two_workers_store_every_article_once(pg_url, redis_prefix, web_factory)
         time.sleep(0.2)
     seeded = seed(None, config=str(web.config), db=pg_url, redis_url=REDIS_URL, prefix=redis_prefix)
     assert [r["status"] for r in seeded] == ["ok"] * 3
+    # An idle worker asks the queue again only on Scrapy's 5 s heartbeat; on loopback one worker could take
+    # all 90 pages before then. Two seconds per answer, as from a slow distant site, keeps the crawl longer than that.
+    web.server.latency = 2.0
     outputs = [json.loads(finish(w)[0]) for w in workers]
 
     urls = stored(pg_url)

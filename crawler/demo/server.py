@@ -108,6 +108,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if "/_slow/" in url_path:
             self.demo._sleep_slow()
+        if self.demo.latency:
+            self.demo._stopping.wait(self.demo.latency)
         file = self.demo.resolve(url_path)
         if file is None:
             self._send_simple(404, b"404 Not Found\n")
@@ -194,6 +196,7 @@ class DemoServer:
         self.host = host
         self.port = port
         self.slow_seconds = slow_seconds
+        self.latency = 0.0  # seconds every answer waits, as a distant publisher's would (tests set it)
         self.verbose = verbose
         self.requests: list[tuple[str, str, int]] = []
         self._lock = threading.Lock()
