@@ -63,7 +63,6 @@ DOWNLOAD_HANDLERS = {"ftp": None, "s3": None, "file": None, "data": None}
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
     "crawler.pipelines.StorePipeline": 300,
-    "crawler.pipelines.ExercisePipeline": 400,
 }
 EXTENSIONS = {
     "crawler.extensions.RunRecorder": 100,

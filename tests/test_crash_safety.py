@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.db import init_db, make_engine, session_scope
-from storage.models import Article, CrawlRun, SeenUrl
+from storage.models import Alert, Article, CrawlRun, ExerciseInstance, ExerciseMention, SeenUrl
 from tests.conftest import ROOT, run_drillwatch
-from tests.loopback import Loopback, news_article, page, write_config
+from tests.loopback import Loopback, article_html, news_article, page, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -101,3 +101,38 @@ def test_a_no_article_verdict_is_remembered_and_not_fetched_again(tmp_path):
         assert first["new"] == 1 and "no_article" in first["error_kinds"] and "http_404" in first["error_kinds"]
         assert site.hits("/news/empty.html") == 1 and site.hits("/news/gone.html") == 1
         assert site.hits("/news/0.html") == 1
+
+
+VOSTOK = article_html("Vostok-2022 opens with Chinese troops", [
+    "Russia began the Vostok-2022 strategic exercise on 1 September 2022, with Chinese and Indian units taking part.",
+    "Chinese troops arrived at the Sergeevsky range in Primorye to join the drills, the ministry said.",
+    "The exercise runs until 7 September and brings together more than fifty thousand troops from several states.",
+])
+
+
+def test_an_article_and_its_exercise_mentions_are_stored_together(tmp_path):
+    """An article stored without its mentions (a crawl killed between two commits, a database fault while
+    recording them) would never get them: the next crawl finds the page unchanged and skips it, and the
+    exercise's alert is lost for good. Here the database refuses the mention rows during the first crawl:
+    the page must fail whole, so that the next crawl stores it with its mentions and raises the alert."""
+    db = f"sqlite:///{tmp_path / 'drillwatch.db'}"
+    engine = make_engine(db)
+    init_db(engine)
+    with engine.begin() as conn:  # a real fault in the database, not a mock of anything
+        conn.exec_driver_sql("CREATE TRIGGER refuse_mentions BEFORE INSERT ON exercise_mentions "
+                             "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+    routes = {"/news/": page("<html><body><a href='/news/vostok.html'>Vostok</a></body></html>"),
+              "/news/vostok.html": page(VOSTOK)}
+    with Loopback(routes) as site:
+        config = outlet_config(tmp_path, site)
+        run_drillwatch("crawl", "--json", db=db, config=config, check=False)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER refuse_mentions")
+        run_drillwatch("crawl", "--json", db=db, config=config)
+    with session_scope(engine) as session:
+        alerted = session.scalars(select(ExerciseInstance.key).join(Alert, Alert.instance_id == ExerciseInstance.id)).all()
+        mentions = session.scalar(select(func.count()).select_from(ExerciseMention))
+        articles = session.scalar(select(func.count()).select_from(Article))
+    engine.dispose()
+    assert articles == 1
+    assert "vostok-2022" in alerted and mentions >= 1

@@ -2,8 +2,7 @@
 
 Each stage drops what it cannot use with a DropItem subclass, so Scrapy's stats count drops by reason.
 """
-from crawler.pipelines.exercises import ExercisePipeline
 from crawler.pipelines.extract import ExtractPipeline, NoArticle
 from crawler.pipelines.store import StorePipeline, to_article_data
 
-__all__ = ["ExtractPipeline", "StorePipeline", "ExercisePipeline", "NoArticle", "to_article_data"]
+__all__ = ["ExtractPipeline", "StorePipeline", "NoArticle", "to_article_data"]

@@ -1,5 +1,8 @@
-"""Exercise stage: mentions found by the analysis stage are stored; new instances raise alerts
-(storage.exercises). Delivery of those alerts happens after the crawl (scheduler.alerts)."""
+"""Exercise mentions found by the analysis stage are stored; new instances raise alerts
+(storage.exercises). The store stage records them in the transaction that stores their article
+(crawler.pipelines.store): stored apart, a crawl killed between the two commits, or a database fault while
+recording, would leave the article without its mentions for good, since the next crawl finds the page
+unchanged and skips it. Delivery of the alerts happens after the crawl (scheduler.alerts)."""
 from __future__ import annotations
 
 import logging
@@ -7,13 +10,12 @@ from dataclasses import fields
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.load import load_gazetteer
 from crawler.items import PageItem
-from crawler.pipelines.base import DatabaseStage
-from crawler.pipelines.batch import Batch
 from storage.db import session_scope
 from storage.exercises import MentionData, RecordResult, merge_discovered, record_mentions
 
@@ -38,20 +40,23 @@ def gazetteer_facts(gazetteer: Gazetteer, key: str) -> dict | None:
             "participants": list(instance.participants)}
 
 
-class ExercisePipeline(DatabaseStage):
-    """One gazetteer per crawl, loaded when first needed (most crawls store no mention); discovered
-    instances it now knows are merged when the crawl opens. Pages with mentions are recorded in batches
-    (crawler.pipelines.batch), as the store stage stores them: one transaction, not one commit per page."""
+def needs_recording(item: PageItem, status: str) -> bool:
+    """Whether a page just stored with `status` has mentions to (re)record: an unchanged page has them
+    stored already, and an off-topic new page has none to store or clear."""
+    relevant = bool(item.relevance and item.relevance.relevant)
+    return not (status == "unchanged" or (not relevant and status == "new"))
 
-    def __init__(self, crawler):
-        super().__init__(crawler)
-        self.batch = Batch(self.engine, self.record, crawler.settings.getint("DRILLWATCH_STORE_BATCH", 50),
-                           crawler.settings.getfloat("DRILLWATCH_STORE_DELAY", 0.2),
-                           in_thread=self.engine.dialect.name != "sqlite")
+
+class ExerciseRecorder:
+    """One gazetteer per crawl, loaded when first needed (most crawls store no mention); discovered
+    instances it now knows are merged when the crawl opens (`merge`)."""
+
+    def __init__(self, config_dir: str | None):
+        self.config_dir = config_dir
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
-        return load_gazetteer(self.crawler.settings.get("DRILLWATCH_CONFIG"))
+        return load_gazetteer(self.config_dir)
 
     def resolve(self, name: str, year: int | None) -> str | None:
         from crawler.text.names import resolve_discovered  # not the detectors: only names are compared
@@ -61,32 +66,15 @@ class ExercisePipeline(DatabaseStage):
     def describe(self, key: str) -> dict | None:
         return gazetteer_facts(self.gazetteer, key)
 
-    def open_spider(self, spider=None) -> None:
+    def merge(self, engine: Engine) -> int:
+        """Merge the discovered instances the gazetteer now knows; how many were merged."""
         try:
-            with session_scope(self.engine) as session:
-                merged = merge_discovered(session, self.resolve, self.describe)
+            with session_scope(engine) as session:
+                return len(merge_discovered(session, self.resolve, self.describe))
         except IntegrityError as exc:  # another crawl merged the same instance just now; next crawl retries
             log.warning("merging discovered exercises skipped: %s", exc.orig)
-            return
-        if merged:
-            self.crawler.stats.inc_value("drillwatch/exercises/merged", len(merged))
+            return 0
 
-    def record(self, session: Session, item: PageItem) -> RecordResult:
-        return record_mentions(session, item.article_id, [to_mention_data(m) for m in item.mentions],
-                               describe=self.describe, fresh=item.store_status == "new")
-
-    def close_spider(self, spider=None) -> None:
-        self.batch.close()
-        super().close_spider(spider)
-
-    async def process_item(self, item: PageItem, spider=None) -> PageItem:
-        if item.article_id is None or item.article is None:
-            return item
-        relevant = bool(item.relevance and item.relevance.relevant)
-        if item.store_status == "unchanged" or (not relevant and item.store_status == "new"):
-            return item  # mentions already stored, or nothing stored to clear
-        result = await self.batch.submit(item)
-        stats = self.crawler.stats
-        stats.inc_value("drillwatch/mentions", result.mentions)
-        stats.inc_value("drillwatch/alerts/new", len(result.alerts))
-        return item
+    def record(self, session: Session, item: PageItem, article_id: int, status: str) -> RecordResult:
+        return record_mentions(session, article_id, [to_mention_data(m) for m in item.mentions],
+                               describe=self.describe, fresh=status == "new")

@@ -1,7 +1,9 @@
 """Storage stage: plain values to storage.articles (identity URL, fingerprint, MinHash signature), the
-pure meaningful-change test passed in, and line counts for boilerplate learning."""
+pure meaningful-change test passed in, line counts for boilerplate learning, and the page's exercise
+mentions (crawler.pipelines.exercises), all in one transaction."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property, partial
 
@@ -10,12 +12,14 @@ from sqlalchemy.orm import Session
 from crawler.items import PageItem
 from crawler.pipelines.base import DatabaseStage
 from crawler.pipelines.batch import Batch
+from crawler.pipelines.exercises import ExerciseRecorder, needs_recording
 from crawler.text.dates import choose_published
 from crawler.text.dedup import compare_versions, content_hash, signature_of
 from crawler.text.urls import identity_url
 from storage.articles import ArticleData, StoreOptions, StoreResult, store_article
 from storage.boilerplate import count_lines
 from storage.dedup import index_name, make_index
+from storage.exercises import RecordResult
 from storage.monitor import RevisitSchedule
 
 
@@ -34,10 +38,17 @@ def store_options(settings) -> StoreOptions:
     return StoreOptions(index=index, compare=compare, schedule=revisit_schedule(settings))
 
 
+@dataclass
+class Stored:
+    article: StoreResult
+    mentions: RecordResult | None = None  # None: the page had no mentions to record
+
+
 class StorePipeline(DatabaseStage):
     """Items are stored in batches (crawler.pipelines.batch): one transaction per up to
     DRILLWATCH_STORE_BATCH items or DRILLWATCH_STORE_DELAY seconds, whichever comes first; on
-    PostgreSQL on a store thread of their own."""
+    PostgreSQL on a store thread of their own. An article and its exercise mentions are stored in the
+    same transaction: either both are kept or neither (the page is then fetched again next crawl)."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
@@ -48,27 +59,39 @@ class StorePipeline(DatabaseStage):
                            # a server database: batches wait on round trips, which a store thread overlaps
                            # with fetching; SQLite works in-process, where a thread only contends for the GIL
                            in_thread=self.engine.dialect.name != "sqlite")
+        self.exercises = ExerciseRecorder(crawler.settings.get("DRILLWATCH_CONFIG"))
+
+    def open_spider(self, spider=None) -> None:
+        merged = self.exercises.merge(self.engine)
+        if merged:
+            self.crawler.stats.inc_value("drillwatch/exercises/merged", merged)
 
     @cached_property
     def options(self) -> StoreOptions:
         """Built on the first item: a crawl that finds nothing new never loads the LSH machinery."""
         return store_options(self.crawler.settings)
 
-    def store(self, session: Session, item: PageItem) -> StoreResult:
+    def store(self, session: Session, item: PageItem) -> Stored:
         result = store_article(session, to_article_data(item, self.num_perm, self.shingle_words), self.options)
         if result.status == "new":
             # keys of the lines before template removal: a template line keeps being counted
             count_lines(session, item.outlet, item.article.line_keys)
-        return result
+        if not needs_recording(item, result.status):
+            return Stored(result)
+        return Stored(result, self.exercises.record(session, item, result.article_id, result.status))
 
     def close_spider(self, spider=None) -> None:
         self.batch.close()
         super().close_spider(spider)
 
     async def process_item(self, item: PageItem, spider=None) -> PageItem:
-        result = await self.batch.submit(item)
+        stored = await self.batch.submit(item)
+        result = stored.article
         item.article_id, item.store_status = result.article_id, result.status
         stats = self.crawler.stats
+        if stored.mentions is not None:
+            stats.inc_value("drillwatch/mentions", stored.mentions.mentions)
+            stats.inc_value("drillwatch/alerts/new", len(stored.mentions.alerts))
         stats.inc_value(f"drillwatch/articles/{result.status}")
         if result.copy_of is not None:
             stats.inc_value("drillwatch/articles/copies_" + ("exact" if result.similarity == 1.0 else "near"))
