@@ -84,6 +84,7 @@ def _init_worker(config_dir: str | None, sketch: Sketch) -> None:
     from crawler.text.dedup import warm_up
 
     _worker_gazetteer, _worker_sketch = load_gazetteer(config_dir), sketch
+    _worker_gazetteer.index  # noqa: B018 - its name regexes compile here too (compiled on first use)
     warm_up(sketch)
 
 
