@@ -119,6 +119,7 @@ def test_ascii_text_is_split_into_the_words_the_regex_finds():
 
     from crawler.text import dedup
     from crawler.text.minhash import Signature
+    from crawler.text.words import utf8_words, word_count
 
     def plain_lead(text):
         tokens = re.findall(r"\w+", text.casefold())[:60]
@@ -131,7 +132,8 @@ def test_ascii_text_is_split_into_the_words_the_regex_finds():
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 600))) for _ in range(3000)]
     texts += [text + " Straße" for text in texts[:300]]
     for text in texts:
-        assert dedup._utf8_words(text) == [word.encode("utf-8") for word in re.findall(r"\w+", text)]
+        assert utf8_words(text) == [word.encode("utf-8") for word in re.findall(r"\w+", text)]
+        assert word_count(text) == len(re.findall(r"\w+", text))
         assert dedup.shingle_count(text) == max(1, len(re.findall(r"\w+", text)) - 3)
         lead = dedup.lead_sketch(text)
         assert (lead.serialize() if lead is not None else None) == plain_lead(text)

@@ -19,6 +19,7 @@ from itertools import islice
 
 from crawler.text.minhash import Signature, permutations
 from crawler.text.urls import canonical_url, identity_url  # noqa: F401 - URL identity lives in urls.py
+from crawler.text.words import ASCII_LOWER_WORDS, utf8_words, word_count
 
 SHINGLE_WORDS = 4
 NUM_PERM = 128
@@ -29,10 +30,6 @@ LARGE_EDIT = 0.2       # share of shingles changed above which an edit is "large
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
-# In ASCII text \w is [A-Za-z0-9_]: its words are the runs left between spaces once every other byte is a
-# space (bytes.translate and bytes.split, no match object or str per word); the second table also lowercases.
-_ASCII_WORDS = bytes(c if chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_") else 32 for c in range(256))
-_ASCII_LOWER_WORDS = _ASCII_WORDS.lower()
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
                          "\u00a0": " ", "\u2009": " ", "\u202f": " ", "–": "-", "—": "-"})
 _TIME = r"\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s*\(?[A-Z]{2,4}\)?)?"
@@ -145,14 +142,6 @@ def _minhash(grams: set[str], num_perm: int, seed: int = SEED) -> Signature:
     return Signature.of(list(map(str.encode, grams)), num_perm, seed)  # str.encode: UTF-8
 
 
-def _utf8_words(text: str) -> list[bytes]:
-    """_WORD.findall(text), each word UTF-8 encoded."""
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_WORDS).split()
-    found = _WORD.findall(text)  # one encode for all the words: a word holds no space
-    return " ".join(found).encode("utf-8").split(b" ") if found else []
-
-
 def _gram_digests(words: list[bytes], size: int) -> bytes:
     """What Signature.of hashes for the shingles of these words (`_shingles`, encoded), in text order: a
     shingle found twice gives its digest twice, which changes no minimum."""
@@ -174,7 +163,7 @@ def signature_of(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS)
 def fingerprint_and_signature(text: str, sketch: Sketch = Sketch()) -> tuple[str, bytes]:
     """`content_hash` and `signature_of` together, normalising the text once (the analysis workers)."""
     normal = normalise_text(text)
-    digests = _gram_digests(_utf8_words(normal), sketch.shingle_words)
+    digests = _gram_digests(utf8_words(normal), sketch.shingle_words)
     return _hash_normalised(normal), signature_bytes(Signature.of_digests(digests, sketch.num_perm, SEED))
 
 
@@ -191,7 +180,7 @@ def lead_sketch(text: str) -> Signature | None:
     are tokenised (the same words as all of the text's, cut to LEAD_WORDS)."""
     text = text or ""
     if text.isascii():  # casefold is lower; the words come encoded
-        words = text.encode("ascii").translate(_ASCII_LOWER_WORDS).split(None, LEAD_WORDS)[:LEAD_WORDS]
+        words = text.encode("ascii").translate(ASCII_LOWER_WORDS).split(None, LEAD_WORDS)[:LEAD_WORDS]
     else:
         tokens = [m.group() for m in islice(_WORD.finditer(text.casefold()), LEAD_WORDS)]
         words = " ".join(tokens).encode("utf-8").split(b" ") if tokens else []
@@ -202,9 +191,7 @@ def lead_sketch(text: str) -> Signature | None:
 
 def shingle_count(text: str, size: int = 4) -> int:
     """Word ``size``-grams in a text (as many as its words, less size - 1): the set size containment needs."""
-    text = text or ""
-    words = len(text.encode("ascii").translate(_ASCII_WORDS).split()) if text.isascii() else len(_WORD.findall(text))
-    return max(1, words - size + 1)
+    return max(1, word_count(text or "") - size + 1)
 
 
 def decode_signature(signature: bytes):
