@@ -20,7 +20,7 @@ PINYIN_LEAK = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīíǐ�
 
 @functools.lru_cache(maxsize=4096)  # pure; relevance and detection read the same sentences
 def to_simplified(text: str) -> str:
-    if not _CJK.search(text):
+    if text.isascii() or not _CJK.search(text):  # isascii: the quick no
         return text
     import zhconv  # here: it imports pkg_resources (0.1 s of CPU), which a crawl without Chinese never needs
 
