@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import itertools
 import multiprocessing
 import os
@@ -86,6 +87,9 @@ def _init_worker(config_dir: str | None, sketch: Sketch) -> None:
     _worker_gazetteer, _worker_sketch = load_gazetteer(config_dir), sketch
     _worker_gazetteer.index  # noqa: B018 - its name regexes compile here too (compiled on first use)
     warm_up(sketch)
+    # what start-up made lives as long as the worker: the full collections a crawl's garbage sets off
+    # need not walk it again each time (the gazetteer and the compiled patterns: 40 ms a walk)
+    gc.freeze()
 
 
 def _analyse_in_worker(html: str, url: str, options: ExtractOptions | tuple[int, bytes], title_hint: str | None,

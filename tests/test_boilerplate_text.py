@@ -66,3 +66,20 @@ def test_line_keys_and_drop_template_lines_work_per_line():
     assert drop_template_lines(text, frozenset({line_key(NOTICE)})) == (
         "First paragraph of the story.\nLast paragraph of the story.")
     assert drop_template_lines(text, frozenset()) == text
+
+
+def test_lines_without_a_digit_skip_the_digit_rule_and_key_as_before():
+    """A line is keyed without the digit substitution when it is ASCII without 0-9 (where \\d has nothing to
+    replace): the same keys as the plain rule on random lines of digits, other numerals, case and spacing."""
+    import hashlib
+    import random
+    import re
+
+    def plain_key(line):
+        normal = " ".join(re.sub(r"\d+", "0", line.casefold()).split())
+        return hashlib.blake2b(normal.encode("utf-8"), digest_size=8).hexdigest()
+
+    rng = random.Random(4)
+    alphabet = "ab C 1 23 ٣ ½ ² \t x\u00a0İ"
+    lines = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(5000)]
+    assert all(line_key(line) == plain_key(line) for line in lines)

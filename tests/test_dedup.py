@@ -111,6 +111,34 @@ def test_the_lead_sketch_tokenises_only_the_lead_and_gives_what_the_whole_text_g
         assert (lead.serialize() if lead is not None else None) == whole_text_lead(text)
 
 
+def test_ascii_text_is_split_into_the_words_the_regex_finds():
+    """ASCII text is split into words with bytes.translate and bytes.split, other text with the regex: the
+    word count, the lead sketch and the signature are those of the regex's words, on random ASCII texts
+    of every character (around the 60-word lead) and the same texts with a non-ASCII letter."""
+    import random
+
+    from crawler.text import dedup
+    from crawler.text.minhash import Signature
+    from crawler.text.words import utf8_words, word_count
+
+    def plain_lead(text):
+        tokens = re.findall(r"\w+", text.casefold())[:60]
+        if len(tokens) < 60:
+            return None
+        return Signature.of([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)], 32, 7).serialize()
+
+    rng = random.Random(5)
+    alphabet = [chr(c) for c in range(128)] + list("aeiouAEIOU _-  \n") * 4
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 600))) for _ in range(3000)]
+    texts += [text + " Straße" for text in texts[:300]]
+    for text in texts:
+        assert utf8_words(text) == [word.encode("utf-8") for word in re.findall(r"\w+", text)]
+        assert word_count(text) == len(re.findall(r"\w+", text))
+        assert dedup.shingle_count(text) == max(1, len(re.findall(r"\w+", text)) - 3)
+        lead = dedup.lead_sketch(text)
+        assert (lead.serialize() if lead is not None else None) == plain_lead(text)
+
+
 def test_the_quicker_normalisation_and_signature_give_what_the_plain_ones_gave():
     """meaningful_lines skips the case-blind stamp search when a quick test says it cannot match, and
     collapses whitespace with str.split; signatures hash a list. Same fingerprints and signatures as the

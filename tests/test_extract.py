@@ -451,3 +451,34 @@ def test_letters_are_counted_by_removing_the_rest():
     assert len(metadata._NOT_LETTERS.sub("", everything)) == len(letters)
     assert "".join(metadata._NOT_LETTERS.split(everything)) == "".join(letters)
     assert not re.search(r"[^\W\d_]", "".join(metadata._NOT_LETTERS.findall(everything)))
+
+
+def test_ascii_text_gets_the_language_guess_of_the_full_count():
+    """text_language counts an ASCII text's letters with bytes.translate and skips the Han, kana and Cyrillic
+    counts (it has none): the same guesses as the full count, on random texts around the 100-letter floor
+    and the 15 % share of English words, ASCII or not."""
+    import random
+    import re
+
+    from crawler.text import metadata
+
+    def plain(text):
+        head = text[:1500]
+        letters = len(re.findall(r"[^\W\d_]", head))
+        if letters < 100:
+            return None
+        if len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff]", head)) > letters / 3:
+            return "ja" if re.search(r"[\u3040-\u30ff]", head) else "zh"
+        if len(re.findall(r"[\u0400-\u04ff]", head)) > letters / 2:
+            return "ru"
+        words = re.findall(r"[a-z]+", head.lower())
+        return "en" if words and sum(w in metadata._ENGLISH for w in words) > 0.15 * len(words) else None
+
+    rng = random.Random(2)
+    pieces = ["the ", "and ", "of ", "Said ", "xyz ", "ABC", ".,", "\n", " 12", "_", "Войска ", "中国", "の"]
+    texts = ["".join(rng.choice(pieces[:9] if n % 2 else pieces) for _ in range(rng.randint(0, 500)))
+             for n in range(2000)]
+    texts += ["Войска " * n + "the " * 20 for n in range(10, 40)] + ["中国" * n + " the" * 20 for n in range(30, 90)]
+    guesses = [metadata.text_language(text) for text in texts]
+    assert guesses == [plain(text) for text in texts]
+    assert {"en", None, "ru", "zh"} <= set(guesses)

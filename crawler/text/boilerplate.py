@@ -23,7 +23,10 @@ _DIGITS = re.compile(r"\d+")
 def _normalise(line: str) -> str:
     """Casefold, digits -> 0, whitespace collapsed: "Updated 12:05" and "Updated 9:41" are one line."""
     # str.split() splits where \s+ matches in a str (both use Py_UNICODE_ISSPACE) and drops the ends
-    return " ".join(_DIGITS.sub("0", line.casefold()).split())
+    folded = line.casefold()
+    if not folded.isascii() or any(map(folded.__contains__, "0123456789")):  # \d in ASCII: 0-9; the sub's
+        folded = _DIGITS.sub("0", folded)                                         # scan costs more than these
+    return " ".join(folded.split())
 
 
 @functools.lru_cache(maxsize=2048)  # extract_article keys each cleaned line twice with a template on

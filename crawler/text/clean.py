@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, NamedTuple
 
+from crawler.text.words import word_count
+
 __all__ = [
     "CleanContext",
     "clean_text",
@@ -73,10 +75,7 @@ def _words(line: str) -> list[str]:
     return _WORD.findall(line)
 
 
-@functools.lru_cache(maxsize=_CACHE)
-def _nwords(line: str) -> int:
-    """len(_words(line))"""
-    return len(_WORD.findall(line))
+_nwords = functools.lru_cache(maxsize=_CACHE)(word_count)  # len(_words(line))
 
 
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -88,7 +87,7 @@ def _word_count(line: str) -> int:
     if line.isascii():  # no wide characters
         return _nwords(line)
     wide = len(_WIDE.findall(line))
-    return len(_words(_WIDE.sub(" ", line))) + (wide + 1) // 2
+    return word_count(_WIDE.sub(" ", line)) + (wide + 1) // 2
 
 
 _SENTENCE_END = re.compile(r"[.!?。！？]['\"”’»)\]]*$")

@@ -19,6 +19,7 @@ from itertools import islice
 
 from crawler.text.minhash import Signature, permutations
 from crawler.text.urls import canonical_url, identity_url  # noqa: F401 - URL identity lives in urls.py
+from crawler.text.words import ASCII_LOWER_WORDS, utf8_words, word_count
 
 SHINGLE_WORDS = 4
 NUM_PERM = 128
@@ -141,6 +142,15 @@ def _minhash(grams: set[str], num_perm: int, seed: int = SEED) -> Signature:
     return Signature.of(list(map(str.encode, grams)), num_perm, seed)  # str.encode: UTF-8
 
 
+def _gram_digests(words: list[bytes], size: int) -> bytes:
+    """What Signature.of hashes for the shingles of these words (`_shingles`, encoded), in text order: a
+    shingle found twice gives its digest twice, which changes no minimum."""
+    sha1 = hashlib.sha1
+    if len(words) <= size:
+        return sha1(b" ".join(words)).digest()[:4] if words else b""
+    return b"".join([sha1(b" ".join(gram)).digest()[:4] for gram in zip(*(words[k:] for k in range(size)))])
+
+
 def signature_bytes(sketch: Signature) -> bytes:
     """datasketch's LeanMinHash serialisation, for storage (LeanMinHash.deserialize reads it back)."""
     return sketch.serialize()
@@ -153,8 +163,8 @@ def signature_of(text: str, num_perm: int = NUM_PERM, size: int = SHINGLE_WORDS)
 def fingerprint_and_signature(text: str, sketch: Sketch = Sketch()) -> tuple[str, bytes]:
     """`content_hash` and `signature_of` together, normalising the text once (the analysis workers)."""
     normal = normalise_text(text)
-    grams = _shingles(_WORD.findall(normal), sketch.shingle_words)
-    return _hash_normalised(normal), signature_bytes(_minhash(grams, sketch.num_perm))
+    digests = _gram_digests(utf8_words(normal), sketch.shingle_words)
+    return _hash_normalised(normal), signature_bytes(Signature.of_digests(digests, sketch.num_perm, SEED))
 
 
 # --- the lead sketch and the shingle count (near copies cut short; storage.dedup) -----------------------
@@ -168,15 +178,20 @@ def lead_sketch(text: str) -> Signature | None:
     """MinHash of the 4-word shingles of the text's first LEAD_WORDS words (casefolded), None for a
     text shorter than that: a short text is matched by its whole signature alone. Only the first words
     are tokenised (the same words as all of the text's, cut to LEAD_WORDS)."""
-    tokens = [m.group() for m in islice(_WORD.finditer((text or "").casefold()), LEAD_WORDS)]
-    if len(tokens) < LEAD_WORDS:
+    text = text or ""
+    if text.isascii():  # casefold is lower; the words come encoded
+        words = text.encode("ascii").translate(ASCII_LOWER_WORDS).split(None, LEAD_WORDS)[:LEAD_WORDS]
+    else:
+        tokens = [m.group() for m in islice(_WORD.finditer(text.casefold()), LEAD_WORDS)]
+        words = " ".join(tokens).encode("utf-8").split(b" ") if tokens else []
+    if len(words) < LEAD_WORDS:
         return None
-    return Signature.of([" ".join(tokens[i:i + 4]).encode("utf-8") for i in range(len(tokens) - 3)], LEAD_PERM, LEAD_SEED)
+    return Signature.of([b" ".join(words[i:i + 4]) for i in range(len(words) - 3)], LEAD_PERM, LEAD_SEED)
 
 
 def shingle_count(text: str, size: int = 4) -> int:
     """Word ``size``-grams in a text (as many as its words, less size - 1): the set size containment needs."""
-    return max(1, len(_WORD.findall(text or "")) - size + 1)
+    return max(1, word_count(text or "") - size + 1)
 
 
 def decode_signature(signature: bytes):

@@ -169,7 +169,8 @@ class Text:
     @property
     def lower(self) -> str | None:
         if self._lower is False:
-            self._lower = None if _UNSAFE_RE.search(self.text) else self.text.lower()
+            text = self.text  # (UNSAFE is not ASCII: isascii is the quick no)
+            self._lower = None if not text.isascii() and _UNSAFE_RE.search(text) else text.lower()
         return self._lower
 
     def may_match(self, literals: Literals | None) -> bool:

@@ -146,6 +146,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")  # every character is in exactly one of _LETTER and this
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_ASCII_NOT_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
+_ASCII_LOWER = re.compile(r"[a-z]+")
 _ENGLISH = frozenset("the and of to in is that for on with as was by it said at from has have be are".split())
 
 
@@ -153,6 +155,9 @@ def text_language(text: str, sample: int = 1500) -> str | None:
     """A cheap guess from the text itself, only where it is unambiguous: mostly Cyrillic -> "ru",
     mostly Han/kana -> "zh"/"ja", Latin with many English function words -> "en"; else None."""
     head = text[:sample]
+    if head.isascii():  # no Han, kana or Cyrillic; the letters are A-Z and a-z
+        letters = len(head.encode("ascii").translate(None, _ASCII_NOT_LETTERS))
+        return _english(head) if letters >= 100 else None
     letters = len(_NOT_LETTERS.sub("", head))  # = len(_LETTER.findall(head)), without a string per letter
     if letters < 100:
         return None
@@ -160,8 +165,12 @@ def text_language(text: str, sample: int = 1500) -> str | None:
         return "ja" if re.search(r"[\u3040-\u30ff]", head) else "zh"
     if len(_CYRILLIC.findall(head)) > letters / 2:
         return "ru"
-    words = re.findall(r"[a-z]+", head.lower())
-    return "en" if words and sum(w in _ENGLISH for w in words) > 0.15 * len(words) else None
+    return _english(head)
+
+
+def _english(head: str) -> str | None:
+    words = _ASCII_LOWER.findall(head.lower())
+    return "en" if words and sum(map(_ENGLISH.__contains__, words)) > 0.15 * len(words) else None
 
 
 _CYRILLIC_LANGS = frozenset({"ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "mn", "tg"})

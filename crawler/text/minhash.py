@@ -54,15 +54,21 @@ class Signature:
 
     @classmethod
     def of(cls, items: Iterable[bytes], num_perm: int, seed: int) -> "Signature":
-        a, b = permutations(num_perm, seed)
         sha1 = hashlib.sha1
-        digests = b"".join([sha1(item).digest()[:4] for item in items])  # a list joins quicker than a generator
+        return cls.of_digests(b"".join([sha1(item).digest()[:4] for item in items]), num_perm, seed)  # a list joins quicker
+
+    @classmethod
+    def of_digests(cls, digests: bytes, num_perm: int, seed: int) -> "Signature":
+        """The signature of the items whose SHA-1 digests' first 4 bytes are `digests`, one after the other
+        (an item given twice changes no minimum)."""
+        a, b = permutations(num_perm, seed)
         if not digests:
             return cls(seed, np.full(num_perm, _MAX, dtype=np.uint32))
         hv = _fmix(np.frombuffer(digests, dtype="<u4").astype(np.uint32))
-        with np.errstate(over="ignore"):
-            values = (hv[:, None] * a + b).min(axis=0)  # uint32 wraps: the modulo 2^32 of the scheme
-        return cls(seed, values)
+        with np.errstate(over="ignore"):  # uint32 wraps: the modulo 2^32 of the scheme
+            values = np.multiply.outer(hv, a)
+            values += b
+        return cls(seed, values.min(axis=0))
 
     def __len__(self) -> int:
         return len(self.hashvalues)

@@ -308,7 +308,8 @@ class SentenceFacts:
     @_lazy
     def _latin_lower(self) -> str | None:
         """The text in lowercase where the cue words can rule a cue out (see _NOT_LATIN), else None."""
-        return None if _NOT_LATIN.search(self.text) else self.text.lower()
+        text = self.text  # (ASCII is Latin: isascii is the quick no)
+        return None if not text.isascii() and _NOT_LATIN.search(text) else text.lower()
 
     def _may(self, words: tuple[str, ...]) -> bool:
         """False only when no match of the cue those words stand for can be in the text."""

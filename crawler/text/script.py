@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 import re
 
-import zhconv
-
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Copies that dodge duplicate filters swap characters for rare variants of the same character
 # (聯郃 for 联合, 縯習 for 演习, 蓡加 for 参加) that zhconv leaves as they are.
@@ -22,6 +20,8 @@ PINYIN_LEAK = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zāáǎàēéěèīíǐ�
 
 @functools.lru_cache(maxsize=4096)  # pure; relevance and detection read the same sentences
 def to_simplified(text: str) -> str:
-    if not _CJK.search(text):
+    if text.isascii() or not _CJK.search(text):  # isascii: the quick no
         return text
+    import zhconv  # here: it imports pkg_resources (0.1 s of CPU), which a crawl without Chinese never needs
+
     return zhconv.convert(PINYIN_LEAK.sub("", text.translate(VARIANTS)), "zh-hans")
