@@ -334,17 +334,18 @@ class FastRegex:
     """finditer/search with exactly the matches of re.compile(pattern, flags), found faster.
 
     tail: a suffix shared by all alternatives, "(?:a|b)tail" (the gazetteer's optional year).
+    plain: nothing is worked out, re scans (as for a construct not understood).
     A group name of a branch that cannot start at the match's first character is present and None."""
 
-    def __init__(self, pattern: str | re.Pattern, flags: int = 0, tail: str = ""):
+    def __init__(self, pattern: str | re.Pattern, flags: int = 0, tail: str = "", plain: bool = False):
         if isinstance(pattern, re.Pattern):
             pattern, flags = pattern.pattern, pattern.flags
         pattern, flags = _global_flags(pattern, flags)
-        self.source, self.flags, self.tail = pattern, flags, tail
+        self.source, self.flags, self.tail, self.plain = pattern, flags, tail, plain
         self.regex = re.compile(f"(?:{pattern}){tail}" if tail else pattern, flags)
         self.pattern = self.regex.pattern
-        self.alternatives = _branches(pattern)
-        found = [prefixes(alt, flags) for alt in self.alternatives]
+        self.alternatives = [pattern] if plain else _branches(pattern)
+        found = [None] if plain else [prefixes(alt, flags) for alt in self.alternatives]
         self.prefixes = None if None in found else [p for alt in found for p in alt]
         self.trigger = None if self.prefixes is None else _trigger(self.prefixes)
         self.firsts = frozenset() if self.prefixes is None else frozenset(atoms[0] for atoms, _ in self.prefixes)
@@ -358,7 +359,7 @@ class FastRegex:
         self._by_subset: dict[tuple[int, ...], re.Pattern] = {}
 
     def __getstate__(self):
-        return self.source, self.flags, self.tail
+        return self.source, self.flags, self.tail, self.plain
 
     def __setstate__(self, state) -> None:
         FastRegex.__init__(self, *state)

@@ -22,31 +22,19 @@ REFERENCE_COMMIT = "311b566"  # main before the fast paths (round 4)
 SHARED = Path("/work/shared")
 
 
-def test_case_variants_class_is_what_ignorecase_equates_with_lowercase_letters():
-    letters = re.compile("[a-zа-яё]", re.IGNORECASE)
-    variants = {chr(code) for code in range(sys.maxunicode + 1) if letters.fullmatch(chr(code))}
-    variants -= {chr(code) for code in range(ord("a"), ord("z") + 1)} | {chr(code) for code in range(ord("а"), ord("я") + 1)} | {"ё"}
-    assert {chr(code) for code in range(sys.maxunicode + 1) if clean._CASE_VARIANTS.fullmatch(chr(code))} == variants
-
-
-@pytest.mark.parametrize("cue, literals", [
-    (clean._SUBSCRIPTION_CUE, clean._SUBSCRIPTION_LITERALS),
-    (clean._NEWSLETTER_CUE, clean._NEWSLETTER_LITERALS),
-    (clean._APP_PROMO, clean._APP_PROMO_LITERALS),
-    (clean._COMMENT_WORD, clean._COMMENT_LITERALS),
-])
-def test_every_branch_of_a_prefiltered_cue_holds_a_literal(cue, literals):
-    # one sample of each top-level branch, lowercase, as in Line.norm
+@pytest.mark.parametrize("cue", [clean._SUBSCRIPTION_CUE, clean._NEWSLETTER_CUE, clean._APP_PROMO, clean._COMMENT_WORD])
+def test_a_gated_cue_is_searched_on_every_line_it_can_match(cue):
+    # one sample of each top-level branch, lowercase, as in Line.norm, and with the case variants re equates
     samples = ["subscribe now", "subscription", "membership", "premium", "paywall", "unlimited access",
                "full access", "digital access", "all access", "abonnez-vous", "abo", "abonamentul", "suscríbete",
                "assine", "подписка", "newsletter", "newsletters", "inbox", "download our app", "get your free app",
                "install our new mobile app", "open your app", "comment", "comments", "comentários", "comentarios",
                "commentaires", "kommentare", "kommentar", "commenti", "комментарии"]
+    samples += [sample.replace("i", "\u0131") for sample in samples] + [sample.replace("в", "\u1c80") for sample in samples]
+    assert cue.words is not None and cue.plain
     for sample in samples:
-        if cue.search(sample):
-            assert clean._may_hold(sample, literals), sample
-    assert not clean._may_hold("the ministry said on tuesday", literals)
-    assert clean._may_hold("the ministry said on tuesday ı", literals)  # a case variant: no shortcut
+        assert bool(cue.search(sample)) == bool(cue.regex.search(sample)), sample
+    assert not cue.may_match("the ministry said on tuesday")
 
 
 def test_normalise_line_is_the_regex_form_for_every_space_character():

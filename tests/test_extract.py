@@ -402,9 +402,6 @@ def test_agency_detection_skips_only_searches_that_cannot_match():
     from crawler.text import metadata
     from crawler.text.extract import extract_article
 
-    everything = "".join(map(chr, range(0x110000))).replace("\x00", "")
-    assert set(re.findall("[copyr]", everything, re.IGNORECASE)) == set("copyrCOPYR")
-
     def every_search(lines):
         for line in lines[:4]:
             if match := metadata._DATELINE_TAG.search(line[:200]):
@@ -415,7 +412,7 @@ def test_agency_detection_skips_only_searches_that_cannot_match():
             if metadata._REUTERS_CREDIT.match(line):
                 return "Reuters"
         for line in lines[:4] + lines[-10:]:
-            if match := metadata._FOOTER.search(line):
+            if match := metadata._FOOTER.regex.search(line):
                 return metadata._canonical_agency(match.group(1))
         return None
 

@@ -1,4 +1,5 @@
 """crawler.text.literals: the words a regex cannot match without rule it out exactly, never wrongly."""
+import pickle
 import re
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ import yaml
 
 from config.fastregex import FastRegex
 from crawler.text import exercises, reldates
-from crawler.text.literals import UNSAFE, GatedRegex, Text, required_literals
+from crawler.text.literals import UNSAFE, UNSAFE_LETTERS, GatedRegex, Text, required_literals
 
 try:
     from re._casefix import _EXTRA_CASES
@@ -82,8 +83,6 @@ def test_rules_and_cues_ruled_out_have_no_match_on_the_labelled_texts():
 
 
 def test_a_gated_regex_survives_pickling():
-    import pickle
-
     copy = pickle.loads(pickle.dumps(exercises.QUOTED))
     assert copy.needs.pattern == exercises.QUOTED.needs.pattern and copy.words == exercises.QUOTED.words
     assert [m.group(1) for m in copy.finditer('the "Northern Shield" drills')] == ["Northern Shield"]
@@ -105,3 +104,37 @@ def test_a_date_gate_of_chinese_or_cyrillic_words_needs_such_a_character():
         matching = {chr(c) for c in range(sys.maxunicode + 1) if chr(_sre.unicode_tolower(c)) in lowers}
         matching |= {e for low in lowers for e in extra.get(low, ())}
         assert all(regex.match(ch) for ch in matching if ch not in "-"), script
+
+
+def test_literals_holding_a_shorter_one_are_not_looked_for():
+    words = required_literals(re.compile(r"\b(?:comments?|commentaires?|commenti|abo|abonn\w*)\b", re.I))
+    assert words.ci == ("comment", "abo") and len(words) == 5
+
+
+@pytest.mark.parametrize("text", ["EDİTED 4/6/24", "last modıfied 3 June", "The EDITED text", "no stamp here"])
+def test_a_plain_gated_regex_finds_what_re_finds(text):
+    """plain: re scans after the same gate (FastRegex misses İ read as i at a match's start: "EDİTED")."""
+    pattern = r"\b(?:updated|modified|edited)\b\s*\S*"
+    plain = re.compile(pattern, re.I)
+    for gated in (GatedRegex(pattern, re.I, plain=True), pickle.loads(pickle.dumps(GatedRegex(pattern, re.I, plain=True)))):
+        assert gated.plain and gated.trigger is None and gated.words is not None
+        assert [m.span() for m in gated.finditer(text)] == [m.span() for m in plain.finditer(text)]
+        assert (gated.search(text) is None) == (plain.search(text) is None)
+        assert gated.sub("-", text) == plain.sub("-", text)
+
+
+def test_unsafe_letters_are_all_the_letters_unsafe_characters_stand_for():
+    """A literal's core (its run without UNSAFE_LETTERS) is found in text.lower() even where an UNSAFE
+    character stands for one of its other letters."""
+    letters = [chr(c) for c in range(0x20, 0x7f)] + [chr(c) for c in range(0x400, 0x500)]
+    stood_for = {letter.lower() for char in UNSAFE for letter in letters if re.fullmatch(re.escape(letter), char, re.I)}
+    assert stood_for == set(UNSAFE_LETTERS)
+
+
+@pytest.mark.parametrize("pattern, text", [(r"copyright", "COPYRİGHT Reuters"), (r"updated|modified|edited", "EDİTED at 10:32"),
+                                           (r"\bsubscribe\b", "ſubſcrıbe now"), (r"комментари", "кᲂмментари")])
+def test_a_literal_hidden_by_unsafe_characters_passes_by_its_core(pattern, text):
+    words = required_literals(re.compile(pattern, re.I))
+    assert re.search(pattern, text, re.I) and not any(literal in text.lower() for literal in words.ci)
+    assert Text(text).may_match(words)
+    assert not Text("ıİſᲂ and no core").may_match(words)  # ruled out although UNSAFE

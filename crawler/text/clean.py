@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, NamedTuple
 
+from crawler.text.literals import GatedRegex
 from crawler.text.words import word_count
 
 __all__ = [
@@ -57,18 +58,6 @@ def normalise_line(line: str) -> str:
 # Lines repeat little across pages: the bounded caches (a few MB at most) hold the lines of the page at hand.
 _CACHE = 2048
 _norm = functools.lru_cache(maxsize=_CACHE)(normalise_line)
-
-
-# Literal prefilters for case-insensitive searches on ``Line.norm``: an IGNORECASE letter matches the
-# letter itself and the characters of this class (uppercase, and variants as "ı", "ſ", the Kelvin sign;
-# for the lowercase Latin and Cyrillic letters; tests/test_clean_speed.py checks the class against re).
-# A norm without them can only match where it holds the literal.
-_CASE_VARIANTS = re.compile("[A-ZА-ЯЁ\u0130\u0131\u017f\u212a\u1c80-\u1c86]")
-
-
-def _may_hold(norm: str, literals: tuple[str, ...]) -> bool:
-    """False only when no case-insensitive match of lowercase ``literals`` can be in ``norm``."""
-    return any(literal in norm for literal in literals) or bool(_CASE_VARIANTS.search(norm))
 
 
 def _words(line: str) -> list[str]:
@@ -159,9 +148,9 @@ _COMMENT_FORM = _full(
 
 
 # comment policies: "Comments that insult other readers will not be approved by the moderator."
-_COMMENT_WORD = re.compile(r"\b(comments?|comentários?|comentarios?|commentaires?|kommentare?|commenti|комментари\w*)\b",
-                           re.IGNORECASE)
-_COMMENT_LITERALS = ("comment", "coment", "kommentar", "комментари")  # one is in every _COMMENT_WORD match
+# (GatedRegex: a case-blind search is slow even to fail; most lines lack the words it needs and skip it.)
+_COMMENT_WORD = GatedRegex(r"\b(comments?|comentários?|comentarios?|commentaires?|kommentare?|commenti|комментари\w*)\b",
+                           re.IGNORECASE, plain=True)
 _MODERATION_WORD = re.compile(
     r"\b(moderat\w*|модерац\w*)|\b(not|não|no|nicht|ne)\b.{0,20}\b(approved|aprovad\w*|publicad\w*|publiés?"
     r"|freigeschaltet|published)", re.IGNORECASE)
@@ -172,8 +161,7 @@ def is_comment_form(line: Line) -> bool:
     comment policies."""
     if _COMMENT_FORM.fullmatch(line.norm):
         return True
-    return (_may_hold(line.norm, _COMMENT_LITERALS) and bool(_COMMENT_WORD.search(line.norm))
-            and bool(_MODERATION_WORD.search(line.norm)))
+    return bool(_COMMENT_WORD.search(line.norm)) and bool(_MODERATION_WORD.search(line.norm))
 
 
 # Outlets word the wire disclaimer differently ("not been edited by NDTV staff", "auto-generated
@@ -295,14 +283,15 @@ _UI_ERROR = _full(
     r"(unavailable|not available)\W*.{0,60}"
 )
 # an app promo that talks to the reader: "Now check your email ... to download your new app."
-_APP_PROMO = re.compile(r"\b(download|install|get|open) (your|our) (new |free )?(mobile )?app\b", re.IGNORECASE)
+_APP_PROMO = GatedRegex(r"\b(download|install|get|open) (your|our) (new |free )?(mobile )?app\b", re.IGNORECASE,
+                        plain=True)
 # Subscription offers addressed to the reader: a subscription, membership or paid plan, a price offer or
 # promo code, and the reader spoken to ("you", or an imperative first word). "The service raised its
 # subscription price to $15 a month, the company said." names no reader and stays.
-_SUBSCRIPTION_CUE = re.compile(
+_SUBSCRIPTION_CUE = GatedRegex(
     r"\b(subscri\w*|membership|premium|paywall|(unlimited|full|digital|all) access|abonn\w*|abo|abonament\w*"
     r"|suscr\w*|assin\w*|подпис\w*)\b",
-    re.IGNORECASE)
+    re.IGNORECASE, plain=True)
 _OFFER_CUE = re.compile(
     r"\bfor (as little as|just|only)\b|\b(promo|coupon|discount|voucher|offer) code\b|\b(use|enter|apply) (the )?code\b"
     r"|\bfree trial\b|\b\d+\s?% off\b|\b(per|a) (month|week|year)\b|\bfirst (month|year)\b"
@@ -312,11 +301,7 @@ _READER_CUE = re.compile(
     r"^\W*(get|subscribe|join|unlock|start|try|become|claim|save|enjoy|sign up|abonnez|profitez|suscríbete"
     r"|assine|aproveite|abonnieren|sichern|jetzt|подпишитесь|оформите)\b|\byour (first|free)\b", re.IGNORECASE)
 _REPORTED = re.compile(r"\b(said|says|according to|told|reported|announced)\b", re.IGNORECASE)
-_NEWSLETTER_CUE = re.compile(r"\bnewsletters?\b|\binbox\b", re.IGNORECASE)
-# literals one of which is in every match of _SUBSCRIPTION_CUE, _NEWSLETTER_CUE, _APP_PROMO
-_SUBSCRIPTION_LITERALS = ("subscri", "membership", "premium", "paywall", "access", "abo", "suscr", "assin", "подпис")
-_NEWSLETTER_LITERALS = ("newsletter", "inbox")
-_APP_PROMO_LITERALS = ("our ",)
+_NEWSLETTER_CUE = GatedRegex(r"\bnewsletters?\b|\binbox\b", re.IGNORECASE, plain=True)
 _SIGNUP_CUE = re.compile(r"\b(sign(ing)? up|subscrib\w*|delivered|register)\b", re.IGNORECASE)
 
 
@@ -324,7 +309,7 @@ def is_subscription_offer(line: Line) -> bool:
     """A subscription, membership or paid plan offered to the reader at a price or with a code:
     "Get unlimited access for as little as $2 a month. Use the code ...", "Abonnez-vous pour seulement 1 €".
     A sentence reporting prices ("... said", "according to") is an article's."""
-    return (_may_hold(line.norm, _SUBSCRIPTION_LITERALS) and bool(_SUBSCRIPTION_CUE.search(line.norm)) and bool(_OFFER_CUE.search(line.norm))
+    return (bool(_SUBSCRIPTION_CUE.search(line.norm)) and bool(_OFFER_CUE.search(line.norm))
             and bool(_READER_CUE.search(line.norm)) and not _REPORTED.search(line.norm))
 
 
@@ -335,12 +320,11 @@ def is_call_to_action(line: Line) -> bool:
         return True
     if line.words <= 12 and _UI_ERROR.fullmatch(line.norm):
         return True
-    if line.words <= 25 and _may_hold(line.norm, _APP_PROMO_LITERALS) and _APP_PROMO.search(line.norm):
+    if line.words <= 25 and _APP_PROMO.search(line.norm):
         return True
     if is_subscription_offer(line):
         return True
-    return (_may_hold(line.norm, _NEWSLETTER_LITERALS) and bool(_NEWSLETTER_CUE.search(line.norm))
-            and bool(_SIGNUP_CUE.search(line.norm)))
+    return bool(_NEWSLETTER_CUE.search(line.norm)) and bool(_SIGNUP_CUE.search(line.norm))
 
 
 # "Copyright disputes rose in 2023." is a sentence; a footer starts with the sign, or names a year or

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from itertools import islice
 
+from crawler.text.literals import GatedRegex
 from crawler.text.minhash import Signature, permutations
 from crawler.text.urls import canonical_url, identity_url  # noqa: F401 - URL identity lives in urls.py
 from crawler.text.words import ASCII_LOWER_WORDS, utf8_words, word_count
@@ -45,18 +46,9 @@ VOLATILE_LINES = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"^\d+\s*min(?:ute)?s?\s+read$",
 ))
 # timestamps inside a line: "Moscow (AFP) - Updated 10:32 GMT - Russian ..." keeps the sentence
-INLINE_STAMP = re.compile(rf"\(?\b(?:last\s+)?(?:updated|modified|edited)(?:\s+on|\s+at)?\s*:?\s*{_STAMP}\)?",
-                          re.IGNORECASE)
-_STAMP_WORD = re.compile(r"updated|modified|edited", re.IGNORECASE)
-
-
-def _may_hold_stamp_word(line: str) -> bool:
-    """False only when _STAMP_WORD cannot match: a quick test first, as its case-blind search is slow even to
-    fail. Under re.IGNORECASE the letters p, d, a, t, e, m and o match only themselves and their ASCII
-    capitals (no other character lowercases to them, and re has no extra case equivalents for them), so
-    a match of "updated", "modified" or "edited" leaves "pdat", "mod" or "ted" in line.lower()."""
-    low = line.lower()
-    return "pdat" in low or "mod" in low or "ted" in low
+# (gated: its case-blind search is slow even to fail, and most lines lack the words it needs)
+INLINE_STAMP = GatedRegex(rf"\(?\b(?:last\s+)?(?:updated|modified|edited)(?:\s+on|\s+at)?\s*:?\s*{_STAMP}\)?",
+                          re.IGNORECASE, plain=True)
 
 
 @dataclass(frozen=True)
@@ -80,8 +72,7 @@ def meaningful_lines(text: str) -> list[str]:
     for line in text.translate(_QUOTES).splitlines():
         if is_volatile(line):
             continue
-        if _may_hold_stamp_word(line) and _STAMP_WORD.search(line):  # the stamp regex is slow to fail
-            line = INLINE_STAMP.sub(" ", line)
+        line = INLINE_STAMP.sub(" ", line)
         line = " ".join(line.split()).casefold()  # = _SPACE.sub(" ", line).strip(): \s is str.isspace
         if line:
             lines.append(line)

@@ -2,7 +2,7 @@
 
 required_literals(regex) reads re's parse tree and returns strings one of which every match of the
 regex contains ("ago" for "(?i:\\b(?:\\d+|a|few) (?:days?|weeks?) ago\\b)", the month names for a
-date rule), or None when it finds none worth testing. may_match(literals, text, lower) is False only
+date rule), or None when it finds none worth testing. Text(text).may_match(literals) is False only
 when no match can be in the text: a few `in` tests, far cheaper than the regex, which tries every
 position its first characters allow.
 
@@ -10,7 +10,9 @@ Case-insensitive literals are looked for in text.lower(). That is exact for lite
 Cyrillic or caseless (CJK) characters on a text that holds none of UNSAFE: the characters re matches
 to such a letter under IGNORECASE although their lowercase differs (dotless ı and long ſ for i and
 s, the old Cyrillic letter forms for в д о с т ъ ѣ), and İ, whose lowercase is two characters.
-tests/test_literals.py checks that list against re on every code point.
+tests/test_literals.py checks that list against re on every code point. A run of a literal without
+those letters (its core) is in text.lower() wherever re matches the literal, UNSAFE or not: a text
+without a core is ruled out without looking for UNSAFE characters (as most texts are).
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ except ImportError:  # pragma: no cover - older Pythons
 
 UNSAFE = "İıſᲀᲁᲂᲃᲄᲅᲆᲇᲈ"
 _UNSAFE_RE = re.compile(f"[{UNSAFE}]")
+UNSAFE_LETTERS = "isвдостъѣ"  # the letters re matches UNSAFE characters to (tests/test_literals.py)
+_UNSAFE_LETTER = re.compile(f"[{UNSAFE_LETTERS}]")
 MIN_WEIGHT = 3  # a literal shorter than this (ASCII letters count 1, others 3) is no test worth making
 
 Literal = tuple[str, bool]  # (text, case-insensitive: text is lowercase and looked for in text.lower())
@@ -148,30 +152,42 @@ def required_literals(regex) -> tuple[Literal, ...] | None:
 
 
 class Literals(tuple):
-    """Literal tuples, with the case-sensitive ones (.cs) and the lowercase ones (.ci) apart."""
+    """Literal tuples, with the case-sensitive ones (.cs) and the lowercase ones (.ci) apart, each
+    without the literals that hold a shorter one of its kind ("comment" answers for "commenti").
+
+    .cores: the longest run of each lowercase literal without UNSAFE_LETTERS ("copyr" of "copyright"),
+    which text.lower() holds wherever re matches the literal, UNSAFE characters or not; None when
+    every literal is its own core."""
 
     def __new__(cls, literals):
         self = super().__new__(cls, literals)
-        self.cs = tuple(text for text, ignore_case in self if not ignore_case)
-        self.ci = tuple(text for text, ignore_case in self if ignore_case)
+        self.cs = _shortest(text for text, ignore_case in self if not ignore_case)
+        self.ci = _shortest(text for text, ignore_case in self if ignore_case)
+        cores = _shortest(max(_UNSAFE_LETTER.split(text), key=len) for text in self.ci)
+        self.cores = None if cores == self.ci else cores
         return self
 
 
-class Text:
-    """A text with its lowercase, worked out once and only when a case-insensitive literal is
-    looked for; None where that test would not be exact (UNSAFE characters)."""
+def _shortest(texts) -> tuple[str, ...]:
+    texts = tuple(texts)
+    return tuple(text for text in texts if not any(other in text and other != text for other in texts))
 
-    __slots__ = ("text", "_lower")
+
+class Text:
+    """A text with its lowercase and whether it holds UNSAFE characters, each worked out once and
+    only when needed: the lowercase when a case-insensitive literal is looked for, UNSAFE only when
+    the literals are not in it but their cores are (then the lowercase test is not exact)."""
+
+    __slots__ = ("text", "_lower", "_unsafe")
 
     def __init__(self, text: str):
-        self.text, self._lower = text, False
+        self.text, self._lower, self._unsafe = text, None, None
 
     @property
-    def lower(self) -> str | None:
-        if self._lower is False:
-            text = self.text  # (UNSAFE is not ASCII: isascii is the quick no)
-            self._lower = None if not text.isascii() and _UNSAFE_RE.search(text) else text.lower()
-        return self._lower
+    def unsafe(self) -> bool:
+        if self._unsafe is None:
+            self._unsafe = not self.text.isascii() and _UNSAFE_RE.search(self.text) is not None
+        return self._unsafe
 
     def may_match(self, literals: Literals | None) -> bool:
         """False only when the regex those literals belong to has no match in the text."""
@@ -181,16 +197,22 @@ class Text:
         for literal in literals.cs:
             if literal in text:
                 return True
-        if literals.ci:
-            lower = self._lower
-            if lower is False:
-                lower = self.lower
-            if lower is None:
+        if not literals.ci:
+            return False
+        lower = self._lower
+        if lower is None:
+            lower = self._lower = text.lower()
+        cores = literals.cores
+        if cores is not None:  # shorter and fewer than the literals: most texts are ruled out by them alone
+            for core in cores:
+                if core in lower:
+                    break
+            else:
+                return False
+        for literal in literals.ci:
+            if literal in lower:
                 return True
-            for literal in literals.ci:
-                if literal in lower:
-                    return True
-        return False
+        return cores is not None and self.unsafe
 
 
 @functools.lru_cache(maxsize=1024)  # one sentence is asked about by many regexes in turn
@@ -201,16 +223,19 @@ def text_of(text: str) -> Text:
 class GatedRegex(FastRegex):
     """A FastRegex that first asks whether the text holds one of its required literals (and, given
     `needs`, a match of that cheap regex every match contains): exactly the same matches, and no
-    scan at all on the many texts where it cannot match."""
+    scan at all on the many texts where it cannot match.
 
-    def __init__(self, pattern, flags: int = 0, tail: str = "", needs: str | None = None):
-        super().__init__(pattern, flags, tail)
+    plain: re scans the text, not FastRegex (which misses İ read as i among a match's first three
+    characters: tests/test_literals.py), for raw text where that matters. sub is always re's."""
+
+    def __init__(self, pattern, flags: int = 0, tail: str = "", needs: str | None = None, plain: bool = False):
+        super().__init__(pattern, flags, tail, plain)
         self.words = required_literals(self.regex)
         self.needs = re.compile(needs) if needs else None
         self._last: tuple[str, re.Match | None] | None = None  # the last text searched and its match
 
     def __getstate__(self):
-        return self.source, self.flags, self.tail, self.needs.pattern if self.needs else None
+        return self.source, self.flags, self.tail, self.needs.pattern if self.needs else None, self.plain
 
     def __setstate__(self, state) -> None:
         GatedRegex.__init__(self, *state)
@@ -222,6 +247,9 @@ class GatedRegex(FastRegex):
 
     def finditer(self, text: str):
         return super().finditer(text) if self.may_match(text) else iter(())
+
+    def sub(self, repl, text: str) -> str:
+        return self.regex.sub(repl, text) if self.may_match(text) else text
 
     def search(self, text: str):
         """(A sentence is often asked about again by the next check: the last answer is kept. The

@@ -19,6 +19,7 @@ from trafilatura.settings import Document
 
 from crawler.text.clean import Line, is_syndication_note, normalise_line
 from crawler.text.dates import has_month_day, is_dateline
+from crawler.text.literals import GatedRegex
 
 __all__ = [
     "PageMeta",
@@ -290,8 +291,9 @@ _DATELINE_TAG = re.compile(r"(?:\((" + _ALIASES + r")\)|/(" + _ALIASES + r")/)(?
 _SIGNOFF = re.compile(r"(?:^|\s)[-—–]{1,2}\s*(" + _ALIASES + r")\s*\.?$", re.IGNORECASE)
 _REUTERS_CREDIT = re.compile(r"^\(?Reporting by .{3,200}(Editing|edited) by .{3,120}\)?$", re.IGNORECASE)
 # "Copyright Agence France-Presse", "© 2024 The Associated Press", "AFP, UPI and IANS news wire ..."
-_FOOTER = re.compile(
-    r"(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}\s*)?(?:the\s+)?(" + _ALIASES + r")\b", re.IGNORECASE
+# (gated: its case-blind search is slow even to fail, and most lines lack "copyright", "©" and "(c)")
+_FOOTER = GatedRegex(
+    r"(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}\s*)?(?:the\s+)?(" + _ALIASES + r")\b", re.IGNORECASE, plain=True
 )
 # "AFP Staff Writers", "By Reuters", "Associated Press", "AP World News"
 _BYLINE = re.compile(
@@ -302,16 +304,6 @@ _BYLINE = re.compile(
 
 def _canonical_agency(alias: str) -> str:
     return _ALIAS[alias.casefold()]
-
-
-def _may_hold_footer(line: str) -> bool:
-    """False only where _FOOTER cannot match: its case-blind search is slow even to fail. Under
-    re.IGNORECASE, c, o, p, y and r match only themselves and their ASCII capitals, so "copyright" and
-    "(c)" leave "opyr" and "(c)" in line.lower()."""
-    if "©" in line:
-        return True
-    low = line.lower()
-    return "opyr" in low or "(c)" in low
 
 
 def _agency_in_lines(lines: list[str]) -> str | None:
@@ -327,7 +319,7 @@ def _agency_in_lines(lines: list[str]) -> str | None:
         if _REUTERS_CREDIT.match(line):
             return "Reuters"
     for line in lines[:4] + lines[-10:]:
-        if _may_hold_footer(line) and (match := _FOOTER.search(line)):
+        if match := _FOOTER.search(line):
             return _canonical_agency(match.group(1))
     return None
 
