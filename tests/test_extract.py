@@ -299,6 +299,10 @@ def test_markup_date_is_converted_to_utc_and_beats_url_and_dateline():
     ("Ekman told AFP the drills were a signal.\n(Except for the headline, this story has not been edited by "
      "NDTV staff and is published from a syndicated feed.)", None, "syndicated"),
     ("Kelly Grieco told AFP the timing was deliberate. Reuters reported the same.", "Jane Doe", None),
+    # a Turkish keyboard's dotted capital I: the patterns match it as "i" (case-insensitive), the
+    # agency is named all the same (it used to raise KeyError and lose the page)
+    ("MOSCOW (İTAR-TASS) - Bombers flew a patrol.", None, "TASS"),
+    ("Defence ministers met.\n(c) XİNHUA 2024. All rights reserved.", None, "Xinhua"),
 ])
 def test_wire_agency(text, author, expected):
     assert detect_agency(text, author) == expected

@@ -303,7 +303,9 @@ _BYLINE = re.compile(
 
 
 def _canonical_agency(alias: str) -> str:
-    return _ALIAS[alias.casefold()]
+    key = alias.casefold()
+    # re's IGNORECASE matches "İ" and "ı" for "i"; their casefolds ("i̇", "ı") are not "i"
+    return _ALIAS.get(key) or _ALIAS.get(key.replace("\u0307", "").replace("ı", "i"), alias)
 
 
 def _agency_in_lines(lines: list[str]) -> str | None:
