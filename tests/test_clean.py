@@ -25,6 +25,8 @@ CLUTTER = {
         "(This story has not been edited by Devdiscourse staff and is auto-generated from a syndicated feed.)",
         "Disclaimer: This story is auto-aggregated by a computer program and has not been created or edited by Outlook staff.",
         "This story is published from a wire agency feed without modifications to the text. Only the headline has been changed.",
+        # spun copies swap in look-alike letters: a dotless ı still reads as i to the patterns
+        "(Except for the headlıne, thıs story has not been edıted by Outlet staff.)",
     ],
     "read_more": ["Source link", "Source", "Read More “Russian And Chinese Bombers Patrol Near Alaska” »",
                   "Read more: Alibaba poised to launch record-breaking listing", "READ MORE: China plague outbreak confirmed",
@@ -67,6 +69,7 @@ CLUTTER = {
         "This material may not be published, broadcast, rewritten or redistributed.",
         "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved",
         "This copy is for your personal, non-commercial use only.",
+        "Thıs copy ıs for your personal, non-commercıal use only.",
         "This website and all documents on it are licensed under a Creative Commons Attribution 4.0 License.",
     ],
     "markup_debris": ['[button link="https://outlet.example/send-tip/" type="big"] Send us your story[/button]', "]]>", "<![CDATA[", "Waiting for response to load…", "Loading...", "Please enable JavaScript to view the comments.",

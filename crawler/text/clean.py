@@ -168,23 +168,19 @@ def is_comment_form(line: Line) -> bool:
 # from a syndicated feed", "published from a wire agency feed without modifications", "auto-aggregated
 # by a computer program"), so the rule looks for any of these cues in a short line about the story.
 # "The transcript has not been edited by the ministry" names no staff and no feed, and stays.
-_SYNDICATION_CUE = re.compile(
+_SYNDICATION_CUE = GatedRegex(
     r"syndicated (news )?feed|wire (agency )?feed|news agency feed|agency feeds?|auto-?aggregated"
     r"|not been (created or )?edited by .{1,40}\bstaff\b|(except for|only) the headline"
     r"|without modifications? to the text",
-    re.IGNORECASE,
+    re.IGNORECASE, plain=True,
 )
 _SYNDICATION_TOPIC = re.compile(r"\b(story|article|report|headline|content|copy|text|news)\b", re.IGNORECASE)
 
-
-_SYNDICATION_WORDS = ("feed", "edited", "aggregated", "headline", "modification")
 
 
 def is_syndication_note(line: Line) -> bool:
     """"(Except for the headline, this story has not been edited by NDTV staff and is published
     from a syndicated feed.)" in any outlet's words."""
-    if not any(word in line.norm for word in _SYNDICATION_WORDS):  # skips the regexes for most lines
-        return False
     return bool(_SYNDICATION_CUE.search(line.norm)) and bool(_SYNDICATION_TOPIC.search(line.norm))
 
 
@@ -330,18 +326,16 @@ def is_call_to_action(line: Line) -> bool:
 # "Copyright disputes rose in 2023." is a sentence; a footer starts with the sign, or names a year or
 # a (capitalised, hence matched on the raw line) holder right after the word.
 _COPYRIGHT_START = re.compile(r"[\W_]*(©|\([cC]\)|(?i:copyright)\s*(©|\([cC]\))?\s*(\d{4}|[A-Z])).{0,300}")
-_LEGAL_CUE = re.compile(
+_LEGAL_CUE = GatedRegex(
     r"all rights reserved|protected by intellectual property rights|intellectual property rights owned by"
     r"|without (the )?(prior )?(express )?written (consent|permission) of"
     r"|may not be (re)?published, broadcast|for your personal,? non-commercial use only"
     r"|governed by our subscriber agreement|\bcopyright\s+(©\s*)?(19|20)\d{2}\b"
     # a site's licence footer: "This website and all documents on it are licensed under a Creative Commons ..."
     r"|^(this|our) (web ?site|site|blog)\b.{0,60}\b(is|are) licensed under\b",
-    re.IGNORECASE,
+    re.IGNORECASE, plain=True,
 )
 
-
-_LEGAL_WORDS = ("reserved", "intellectual", "written", "broadcast", "commercial", "subscriber", "copyright", "licensed")
 
 
 def is_copyright_footer(line: Line) -> bool:
@@ -349,7 +343,7 @@ def is_copyright_footer(line: Line) -> bool:
     "This material may not be published, broadcast, rewritten or redistributed."."""
     if line.words <= 40 and _COPYRIGHT_START.fullmatch(line.raw):
         return True
-    return any(word in line.norm for word in _LEGAL_WORDS) and bool(_LEGAL_CUE.search(line.norm))
+    return bool(_LEGAL_CUE.search(line.norm))
 
 
 # a stray tag has a lower-case name (case-sensitive: "<The Palace: A Tale>" is a title in angle brackets)
