@@ -2,6 +2,7 @@
 in worker processes, with this outlet's residue rules and learned template."""
 from __future__ import annotations
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from config.load import find_outlet, load_outlets
@@ -32,6 +33,15 @@ class ExtractPipeline(DatabaseStage):
                         crawler.settings.getint("DRILLWATCH_SHINGLE_WORDS", 4))
         self.pool = AnalysisPool.shared(crawler.settings.get("DRILLWATCH_CONFIG"),
                                         default_workers() if workers < 0 else workers, sketch)
+        if not crawler.settings.getbool("DRILLWATCH_RECHECK"):  # a recheck is revisits, mostly answered 304
+            crawler.signals.connect(self.new_page_scheduled, signal=signals.request_scheduled)
+
+    def new_page_scheduled(self, request, spider=None) -> None:
+        """The first new article link of the crawl starts the analysis workers, so that their start-up
+        overlaps the first fetches (a revisit, most often answered "not modified", does not)."""
+        if request.meta.get("article") and not request.meta.get("revisit"):
+            self.crawler.signals.disconnect(self.new_page_scheduled, signal=signals.request_scheduled)
+            self.pool.warm_up()
 
     def open_spider(self, spider=None) -> None:
         init_db(self.engine)
