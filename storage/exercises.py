@@ -388,8 +388,10 @@ def alerts_of(session: Session, instance_ids: Iterable[int]) -> set[tuple[int, s
     instance_ids = list(instance_ids)
     if not instance_ids:
         return set()
-    session.flush()
-    return {(i, r) for i, r in session.execute(_ALERT_REASONS, {"ids": instance_ids})}
+    # no flush first: raise_alert flushes each alert it adds, and what else may wait to be flushed here (the
+    # instances' mention counts) is not read; it goes with the next flush, as when no alert is looked up
+    with session.no_autoflush:
+        return {(i, r) for i, r in session.execute(_ALERT_REASONS, {"ids": instance_ids})}
 
 
 def alerts_for(session: Session, instance: ExerciseInstance, rows: list[ExerciseMention], article: Article,
