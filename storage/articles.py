@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.dedup import LshIndex, band_keys, decode, find_copy, lead_keys, lead_sketch, shingle_count
-from storage.locks import store_locks
+from storage.locks import store_locks, takes_store_locks
 from storage.models import Article, ArticleVersion, SeenUrl, Story, utcnow
 from storage.monitor import RevisitSchedule, next_visit, schedule_article
 
@@ -182,7 +182,8 @@ def store_article(session: Session, data: ArticleData, options: StoreOptions = D
     sketch = lead = None
     if options.index is not None and data.minhash:
         sketch, lead = decode(data.minhash), _lead_of(data)
-    store_locks(session, lock_names(data, options, sketch, lead))  # another process storing a copy now: wait
+    if takes_store_locks(session):  # SQLite has one writer at a time: no names to build
+        store_locks(session, lock_names(data, options, sketch, lead))  # another process storing a copy now: wait
     article_id, exact = _lookup(session, [data.canonical_url, data.url, data.final_url], data.content_hash)
     if article_id is None:
         return _insert(session, data, options, exact, sketch, lead)

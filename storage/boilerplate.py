@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import BoilerplateLine
@@ -32,6 +32,10 @@ _COUNT_PG = text("INSERT INTO boilerplate_lines (outlet, line_key, pages) "
 
 
 def template_keys(session: Session, outlet: str, min_pages: int) -> set[str]:
-    query = select(BoilerplateLine.line_key).where(BoilerplateLine.outlet == outlet,
-                                                   BoilerplateLine.pages >= min_pages)
-    return set(session.scalars(query))
+    return set(session.scalars(_TEMPLATE, {"outlet": outlet, "min_pages": min_pages}))
+
+
+# re-read every few items while a crawl stores pages (crawler.pipelines.extract): built once
+_LINES = BoilerplateLine.__table__
+_TEMPLATE = select(_LINES.c.line_key).where(_LINES.c.outlet == bindparam("outlet"),
+                                            _LINES.c.pages >= bindparam("min_pages"))

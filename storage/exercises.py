@@ -279,6 +279,9 @@ _ARTICLE_FACTS = select(ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.outlet, ARTICL
 _MENTION_COUNTS = select(MENTIONS.c.instance_id, func.count()).where(MENTIONS.c.instance_id.in_(_IDS)) \
     .group_by(MENTIONS.c.instance_id)
 _ALERT_REASONS = select(ALERTS.c.instance_id, ALERTS.c.reason).where(ALERTS.c.instance_id.in_(_IDS))
+# built once too (an ORM select: instances are changed and flushed by the caller)
+_INSTANCES_BY_KEY = select(ExerciseInstance).where(ExerciseInstance.key.in_(bindparam("keys", expanding=True))) \
+    .execution_options(populate_existing=True)
 
 
 def article_facts(session: Session, article_id: int) -> Article | ArticleFacts | None:
@@ -299,8 +302,7 @@ def known_instances(session: Session, keys: Iterable[str]) -> dict[str, Exercise
     found = {}
     # read afresh even when the session holds them (a batch records many articles in one session; another
     # crawl may have changed them since)
-    query = select(ExerciseInstance).where(ExerciseInstance.key.in_(keys)).execution_options(populate_existing=True)
-    for instance in session.scalars(query):
+    for instance in session.scalars(_INSTANCES_BY_KEY, {"keys": keys}):
         seen = set()
         key = instance.key
         while instance is not None and instance.merged_into_id and instance.id not in seen:
@@ -386,8 +388,10 @@ def alerts_of(session: Session, instance_ids: Iterable[int]) -> set[tuple[int, s
     instance_ids = list(instance_ids)
     if not instance_ids:
         return set()
-    session.flush()
-    return {(i, r) for i, r in session.execute(_ALERT_REASONS, {"ids": instance_ids})}
+    # no flush first: raise_alert flushes each alert it adds, and what else may wait to be flushed here (the
+    # instances' mention counts) is not read; it goes with the next flush, as when no alert is looked up
+    with session.no_autoflush:
+        return {(i, r) for i, r in session.execute(_ALERT_REASONS, {"ids": instance_ids})}
 
 
 def alerts_for(session: Session, instance: ExerciseInstance, rows: list[ExerciseMention], article: Article,

@@ -37,9 +37,14 @@ _LOCK_ALL = text("SELECT count(pg_advisory_xact_lock(k)) FROM "
                  "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS keys")
 
 
+def takes_store_locks(session: Session) -> bool:
+    """Whether store_locks locks anything here: a caller need not build the names when it does not."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def store_locks(session: Session, names: Iterable[str]) -> None:
     """Hold these names until the transaction ends (PostgreSQL; SQLite has one writer at a time)."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not takes_store_locks(session):
         return
     keys = sorted({lock_id(name) for name in names})
     if keys:
