@@ -42,9 +42,10 @@ def gazetteer_facts(gazetteer: Gazetteer, key: str) -> dict | None:
 
 def needs_recording(item: PageItem, status: str) -> bool:
     """Whether a page just stored with `status` has mentions to (re)record: an unchanged page has them
-    stored already, and an off-topic new page has none to store or clear."""
-    relevant = bool(item.relevance and item.relevance.relevant)
-    return not (status == "unchanged" or (not relevant and status == "new"))
+    stored already, and a new page without mentions, or off topic, has none to store or clear."""
+    if status == "new":
+        return bool(item.mentions) and bool(item.relevance and item.relevance.relevant)
+    return status != "unchanged"
 
 
 class ExerciseRecorder:
