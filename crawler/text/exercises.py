@@ -294,7 +294,7 @@ def _may_be_theirs(facts: SentenceFacts, pair: bool) -> bool:
 def build_article(text: str, title: str, published: date | None, gazetteer: Gazetteer) -> Article:
     written = iter_sentences(text, title)
     sentences = [s if (simple := to_simplified(s.text)) == s.text else replace(s, text=simple) for s in written]
-    views = tuple(View(s, analyse_sentence(s.text), None, "other", False, tuple(gazetteer.find_names(s.text)))
+    views = tuple(View(s, analyse_sentence(s.text), None, "other", False, gazetteer.name_hits(s.text))
                   for s in sentences)
     draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]),
                     originals=tuple(s.text for s in written),

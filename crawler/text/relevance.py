@@ -554,7 +554,7 @@ def sentence_weight(facts: SentenceFacts, pair_context: bool) -> tuple[float, st
 
 def named_exercise(sentence: str, gazetteer) -> bool:
     """A China–Russia exercise of the gazetteer named in the sentence ("Vostok-2022", "海上联合-2021")."""
-    for hit in gazetteer.find_names(sentence):
+    for hit in gazetteer.name_hits(sentence):
         if hit.kind == "instance" and not hit.generic:
             return True
         if hit.kind == "series" and hit.year and not hit.generic:
