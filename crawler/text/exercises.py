@@ -24,7 +24,7 @@ from config import PACKAGE_DIR
 from crawler.text.literals import GatedRegex
 from config.load import load_places
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
-from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analyse_sentence,
+from crawler.text.relevance import (_NOT_LATIN, JOINT, SentenceFacts, activity_bound, analyse_sentence,
                                     article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
@@ -1036,7 +1036,8 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
                 or NAMED_AFTER.match(text[m.end():m.end() + 40])):
             out.append((m.start(1), m.end(1), m.group(1), 0.75))
     name_years = list(NAME_YEAR.finditer(text))
-    numeral = _NUMERAL.search(text) is not None  # cheap first: few sentences write an edition numeral
+    # cheap first: few sentences write an edition numeral (" I", " V": every match starts so)
+    numeral = (" I" in text or " V" in text) and _NUMERAL.search(text) is not None
     # a headline capitalises every word (worked out only for the sentences that need it)
     if (name_years or numeral or "Exercise" in text) and not _title_case(text):
         for m in name_years:
@@ -1053,6 +1054,8 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
     if _APPOSITION.search(text):  # cheap first: few sentences have ", the ... exercise"
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in APPOSITIVE.finditer(text)
                 if not find_places(m.group("name"))]
+    if text.isascii() or not _NOT_LATIN.search(text):
+        return tuple(out)  # Latin script only: the Russian and Chinese introducers need Cyrillic or CJK letters
     for regex in (RU_INTRODUCED, ZH_CODENAME):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.75) for m in regex.finditer(text)]
     return tuple(out)
