@@ -362,20 +362,21 @@ class SentenceFacts:
         """REACTION may match in the text or a part of it."""
         return self._may(_REACTION_WORDS)
 
-    @property
+    # codes, actors, cn_ru and third_party: worked out once, asked for by relevance and again by detection
+    @_lazy
     def codes(self) -> frozenset[str]:
         return frozenset(hit.code for hit in self.countries)
 
-    @property
+    @_lazy
     def actors(self) -> frozenset[str]:
         """Countries named as doing something (not "Russia's foreign ministry said")."""
         return frozenset(hit.code for hit in self.countries if not hit.source)
 
-    @property
+    @_lazy
     def cn_ru(self) -> bool:
         return {"CN", "RU"} <= self.codes
 
-    @property
+    @_lazy
     def third_party(self) -> frozenset[str]:
         """Partners of China or Russia in a group that lacks the other one."""
         out: set[str] = set()
