@@ -181,19 +181,23 @@ class NameIndex:
     _found: dict = field(default_factory=dict, compare=False, repr=False)
 
     def find(self, text: str) -> list[NameHit]:
+        return list(self.hits(text))
+
+    def hits(self, text: str) -> tuple[NameHit, ...]:
+        """find's hits, the cached tuple itself (no copy for the callers that only read it)."""
         hits = self._found.get(text)
         if hits is None:
             if len(self._found) >= 2048:
                 self._found.clear()
             hits = self._found[text] = tuple(self._find(text))
-        return list(hits)
+        return hits
 
     def _find(self, text: str) -> list[NameHit]:
         look_alikes = [hit for hit in self._scan(text, self.look_alike_re, self.look_alike_keys, "look_alike", True)
                        if self._look_alike_applies(hit)]
         hits = (self._scan(text, self.instance_re, self.instance_keys, "instance", False) + look_alikes
                 + self._scan(text, self.series_re, self.series_keys, "series", True))
-        return _non_overlapping(hits)
+        return _non_overlapping(hits) if len(hits) > 1 else hits  # most sentences: no name, nothing to sort
 
     def _look_alike_applies(self, hit: NameHit) -> bool:
         """ "Zapad-2021" is a look-alike, "Zapad-2025" is left to the ambiguous-series rule."""
@@ -319,6 +323,10 @@ class Gazetteer:
 
     def find_names(self, text: str) -> list[NameHit]:
         return self.index.find(text)
+
+    def name_hits(self, text: str) -> tuple[NameHit, ...]:
+        """find_names as a tuple, shared: relevance and detection read every sentence's names."""
+        return self.index.hits(text)
 
 
 def instance_key(series_id: str, year: int, part: int | None = None) -> str:

@@ -24,7 +24,7 @@ from config import PACKAGE_DIR
 from crawler.text.literals import GatedRegex
 from config.load import load_places
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
-from crawler.text.relevance import (JOINT, SentenceFacts, activity_bound, analyse_sentence,
+from crawler.text.relevance import (_NOT_LATIN, JOINT, SentenceFacts, activity_bound, analyse_sentence,
                                     article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
@@ -148,7 +148,7 @@ class Article:
     mentioning: frozenset[int] = frozenset()  # indexes of the views that can hold a mention (dated ones)
     originals: tuple[str, ...] = ()  # the sentences as written (views read Traditional Chinese as Simplified)
     places: frozenset[str] = frozenset()  # every place the article names
-    coast_guard: bool = False  # the article reports a coast-guard patrol: its "joint patrol" is that one
+    written: tuple[str, str] = field(default=("", ""), compare=False, repr=False)  # text and title (coast_guard)
     partners: frozenset[str] = frozenset()  # countries the article names together with China or Russia
     lazy: dict = field(default_factory=dict, compare=False)  # facts worked out when first asked for
     # A page with no date and no year: the days and months it writes ("27 July to 15 August", 7月14日),
@@ -164,6 +164,16 @@ class Article:
             self.lazy["china_paragraphs"] = frozenset(v.sentence.paragraph for v in self.views
                                                       if CHINA_TAKES_PART.search(v.sentence.text))
         return self.lazy["china_paragraphs"]
+
+    @property
+    def coast_guard(self) -> bool:
+        """The article reports a coast-guard patrol: its "joint patrol" is that one. Worked out when first
+        asked for (only a naval patrol or an unnamed drill needs it): one scan of the text first."""
+        if "coast_guard" not in self.lazy:
+            text, title = self.written
+            self.lazy["coast_guard"] = bool(COAST_GUARD.search(text + "\n" + title)) and any(
+                COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in self.views)
+        return self.lazy["coast_guard"]
 
     def original(self, view: View) -> str:
         index = view.sentence.index
@@ -284,13 +294,11 @@ def _may_be_theirs(facts: SentenceFacts, pair: bool) -> bool:
 def build_article(text: str, title: str, published: date | None, gazetteer: Gazetteer) -> Article:
     written = iter_sentences(text, title)
     sentences = [s if (simple := to_simplified(s.text)) == s.text else replace(s, text=simple) for s in written]
-    views = tuple(View(s, analyse_sentence(s.text), None, "other", False, tuple(gazetteer.find_names(s.text)))
+    views = tuple(View(s, analyse_sentence(s.text), None, "other", False, gazetteer.name_hits(s.text))
                   for s in sentences)
-    coast_guard = bool(COAST_GUARD.search(text + "\n" + title)) and any(  # one scan of the text first
-        COAST_GUARD.search(v.sentence.text) and PATROL.search(v.sentence.text) for v in views)
     draft = Article(views, published, gazetteer, article_pair_context([v.facts for v in views]),
                     originals=tuple(s.text for s in written),
-                    places=frozenset(p.name for v in views for p in v.facts.places), coast_guard=bool(coast_guard),
+                    places=frozenset(p.name for v in views for p in v.facts.places), written=(text, title),
                     partners=frozenset(c for v in views for g in v.facts.groups if g & {"CN", "RU"} for c in g))
     chosen = frozenset(i for i, view in enumerate(views) if may_mention(view, draft))
     year = article_year(views, gazetteer, draft) if published is None else None
@@ -1028,7 +1036,8 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
                 or NAMED_AFTER.match(text[m.end():m.end() + 40])):
             out.append((m.start(1), m.end(1), m.group(1), 0.75))
     name_years = list(NAME_YEAR.finditer(text))
-    numeral = _NUMERAL.search(text) is not None  # cheap first: few sentences write an edition numeral
+    # cheap first: few sentences write an edition numeral (" I", " V": every match starts so)
+    numeral = (" I" in text or " V" in text) and _NUMERAL.search(text) is not None
     # a headline capitalises every word (worked out only for the sentences that need it)
     if (name_years or numeral or "Exercise" in text) and not _title_case(text):
         for m in name_years:
@@ -1045,6 +1054,8 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
     if _APPOSITION.search(text):  # cheap first: few sentences have ", the ... exercise"
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in APPOSITIVE.finditer(text)
                 if not find_places(m.group("name"))]
+    if text.isascii() or not _NOT_LATIN.search(text):
+        return tuple(out)  # Latin script only: the Russian and Chinese introducers need Cyrillic or CJK letters
     for regex in (RU_INTRODUCED, ZH_CODENAME):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.75) for m in regex.finditer(text)]
     return tuple(out)

@@ -362,20 +362,21 @@ class SentenceFacts:
         """REACTION may match in the text or a part of it."""
         return self._may(_REACTION_WORDS)
 
-    @property
+    # codes, actors, cn_ru and third_party: worked out once, asked for by relevance and again by detection
+    @_lazy
     def codes(self) -> frozenset[str]:
         return frozenset(hit.code for hit in self.countries)
 
-    @property
+    @_lazy
     def actors(self) -> frozenset[str]:
         """Countries named as doing something (not "Russia's foreign ministry said")."""
         return frozenset(hit.code for hit in self.countries if not hit.source)
 
-    @property
+    @_lazy
     def cn_ru(self) -> bool:
         return {"CN", "RU"} <= self.codes
 
-    @property
+    @_lazy
     def third_party(self) -> frozenset[str]:
         """Partners of China or Russia in a group that lacks the other one."""
         out: set[str] = set()
@@ -554,7 +555,7 @@ def sentence_weight(facts: SentenceFacts, pair_context: bool) -> tuple[float, st
 
 def named_exercise(sentence: str, gazetteer) -> bool:
     """A China–Russia exercise of the gazetteer named in the sentence ("Vostok-2022", "海上联合-2021")."""
-    for hit in gazetteer.find_names(sentence):
+    for hit in gazetteer.name_hits(sentence):
         if hit.kind == "instance" and not hit.generic:
             return True
         if hit.kind == "series" and hit.year and not hit.generic:

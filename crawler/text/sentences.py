@@ -18,9 +18,11 @@ jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e approx est
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\r\n\s*\r\n")
 # Latin/Cyrillic: terminator, optional closing quotes/brackets, whitespace, then an opener.
-_WESTERN_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9\u4e00-\u9fff])")
+# ([.!?…][.!?…]* is [.!?…]+ written so that re skips to a terminator: it tries a pattern that starts
+# with a repeat at every character.)
+_WESTERN_END = re.compile(r"[.!?…][.!?…]*[\"'”’»)\]]*(?=\s+[\"'“‘«(\[]?[A-ZА-ЯЁ0-9\u4e00-\u9fff])")
 # CJK terminators need no following space.
-_CJK_END = re.compile(r"[。！？；]+[”’」』）)]*")
+_CJK_END = re.compile(r"[。！？；][。！？；]*[”’」』）)]*")
 _LAST_TOKEN = re.compile(r"([\w.]+)\.[\"'”’»)\]]*$")
 
 
