@@ -271,7 +271,7 @@ class ArticleFacts:
 
 
 # Reads on each recorded page: Core statements against the tables, built once (their compiled form is
-# cached), skip the ORM's per-statement work and its autoflush (callers flush first where it matters).
+# cached), skip the ORM's per-statement work (Session.execute still autoflushes, except under no_autoflush).
 ARTICLES, MENTIONS, ALERTS = Article.__table__, ExerciseMention.__table__, Alert.__table__
 _IDS = bindparam("ids", expanding=True)
 _ARTICLE_FACTS = select(ARTICLES.c.id, ARTICLES.c.url, ARTICLES.c.outlet, ARTICLES.c.title, ARTICLES.c.published_at,

@@ -177,7 +177,6 @@ _SYNDICATION_CUE = GatedRegex(
 _SYNDICATION_TOPIC = re.compile(r"\b(story|article|report|headline|content|copy|text|news)\b", re.IGNORECASE)
 
 
-
 def is_syndication_note(line: Line) -> bool:
     """"(Except for the headline, this story has not been edited by NDTV staff and is published
     from a syndicated feed.)" in any outlet's words."""
@@ -335,7 +334,6 @@ _LEGAL_CUE = GatedRegex(
     r"|^(this|our) (web ?site|site|blog)\b.{0,60}\b(is|are) licensed under\b",
     re.IGNORECASE, plain=True,
 )
-
 
 
 def is_copyright_footer(line: Line) -> bool:

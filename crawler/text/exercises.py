@@ -24,7 +24,7 @@ from config import PACKAGE_DIR
 from crawler.text.literals import GatedRegex
 from config.load import load_places
 from config.gazetteer import Gazetteer, Instance, NameHit, Series, instance_key, patrol_key
-from crawler.text.relevance import (_NOT_LATIN, JOINT, SentenceFacts, activity_bound, analyse_sentence,
+from crawler.text.relevance import (JOINT, NOT_LATIN, SentenceFacts, activity_bound, analyse_sentence,
                                     article_pair_context, find_countries, find_places)
 from crawler.text.script import to_simplified
 from crawler.text.reldates import _in_since_clause
@@ -1054,7 +1054,7 @@ def code_name_candidates(text: str) -> tuple[tuple[int, int, str, float], ...]:
     if _APPOSITION.search(text):  # cheap first: few sentences have ", the ... exercise"
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.7) for m in APPOSITIVE.finditer(text)
                 if not find_places(m.group("name"))]
-    if text.isascii() or not _NOT_LATIN.search(text):
+    if text.isascii() or not NOT_LATIN.search(text):
         return tuple(out)  # Latin script only: the Russian and Chinese introducers need Cyrillic or CJK letters
     for regex in (RU_INTRODUCED, ZH_CODENAME):
         out += [(m.start("name"), m.end("name"), m.group("name"), 0.75) for m in regex.finditer(text)]

@@ -282,7 +282,14 @@ _AGENCY_NAMES = {
     "UPI": ("UPI",),
     "dpa": ("dpa", "DPA"),
 }
-_ALIAS = {alias.casefold(): name for name, aliases in _AGENCY_NAMES.items() for alias in aliases}
+
+
+def _alias_key(alias: str) -> str:
+    """Casefolded, with "İ" and "ı" as "i": re's IGNORECASE matches them for "i", their casefolds differ."""
+    return alias.casefold().replace("\u0307", "").replace("ı", "i")
+
+
+_ALIAS = {_alias_key(alias): name for name, aliases in _AGENCY_NAMES.items() for alias in aliases}
 _ALIASES = "|".join(sorted((re.escape(a) for a in _ALIAS), key=len, reverse=True))
 
 # "Moscow, Oct 14 (AFP)", "WASHINGTON (AP) —", "ZHANJIANG, July 14 (Xinhua) --", "MOSCOW, July 25. /TASS/."
@@ -303,9 +310,7 @@ _BYLINE = re.compile(
 
 
 def _canonical_agency(alias: str) -> str:
-    key = alias.casefold()
-    # re's IGNORECASE matches "İ" and "ı" for "i"; their casefolds ("i̇", "ı") are not "i"
-    return _ALIAS.get(key) or _ALIAS.get(key.replace("\u0307", "").replace("ı", "i"), alias)
+    return _ALIAS.get(_alias_key(alias), alias)
 
 
 def _agency_in_lines(lines: list[str]) -> str | None:

@@ -239,7 +239,7 @@ FORCES = FastRegex(
 # for text with no character outside Latin and general punctuation, and none of İ ı ſ: no character
 # there matches an ASCII letter under IGNORECASE but the letter's own two cases, and Cyrillic/CJK
 # branches cannot match. Keep each list in step with its regex: a word missing here loses matches.
-_NOT_LATIN = re.compile(r"[^\x00-\u012f\u0132-\u017e\u0180-\u024f\u2000-\u206f]")
+NOT_LATIN = re.compile(r"[^\x00-\u012f\u0132-\u017e\u0180-\u024f\u2000-\u206f]")
 _TWO_PARTY_WORDS = ("two", "both")
 _ACTIVITY_WORDS = ("exercise", "drill", "war", "manoeuvre", "maneuver", "training", "patrol")
 _COOPERATION_WORDS = ("military", "defen", "missile", "arms", "weapon", "chief", "s-", "su-", "early")
@@ -307,9 +307,9 @@ class SentenceFacts:
 
     @_lazy
     def _latin_lower(self) -> str | None:
-        """The text in lowercase where the cue words can rule a cue out (see _NOT_LATIN), else None."""
+        """The text in lowercase where the cue words can rule a cue out (see NOT_LATIN), else None."""
         text = self.text  # (ASCII is Latin: isascii is the quick no)
-        return None if not text.isascii() and _NOT_LATIN.search(text) else text.lower()
+        return None if not text.isascii() and NOT_LATIN.search(text) else text.lower()
 
     def _may(self, words: tuple[str, ...]) -> bool:
         """False only when no match of the cue those words stand for can be in the text."""
